@@ -1,0 +1,56 @@
+"""engagement: an embeddable gamification engine for employee-advocacy programmes.
+
+Start with :class:`Engagement`; see the README for a tour.
+"""
+
+from __future__ import annotations
+
+from .actions import Action, Content, Metrics
+from .engine import Engagement, LedgerEntry
+from .exceptions import (
+    DuplicateKindError,
+    EngagementError,
+    InvalidActionError,
+    InvalidInputError,
+    NotConfiguredError,
+    Problem,
+    RuleFileError,
+    UnknownActionError,
+    UnknownKindError,
+    UnknownMemberError,
+)
+from .facts import Fact, Step
+from .members import Member
+from .replay import ReplayReport
+from .revocation import Revocation
+from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
+from .scoring import Award
+
+__all__ = [
+    "DEFAULT_RULES_PATH",
+    "Action",
+    "Award",
+    "Content",
+    "DuplicateKindError",
+    "Engagement",
+    "EngagementError",
+    "Fact",
+    "InvalidActionError",
+    "InvalidInputError",
+    "LedgerEntry",
+    "Member",
+    "Metrics",
+    "NotConfiguredError",
+    "Problem",
+    "ReplayReport",
+    "Revocation",
+    "RuleFileError",
+    "RuleKind",
+    "RuleKindRegistry",
+    "RuleParams",
+    "Ruleset",
+    "Step",
+    "UnknownActionError",
+    "UnknownKindError",
+    "UnknownMemberError",
+]

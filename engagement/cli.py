@@ -1,0 +1,130 @@
+"""The ``engagement`` command: a stable contract for HR and scripts.
+
+Exit codes: 0 success, 1 invalid rule file, 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .engine import Engagement
+from .exceptions import EngagementError, RuleFileError
+from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
+from .simulation import SimulationResult, simulate
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except EngagementError as exc:
+        print(f"engagement: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="engagement", description="Gamification engine for employee advocacy."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check rule files; print FILE:LINE problems")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(run=_validate)
+
+    schema = commands.add_parser("schema", help="print the rule file's JSON Schema")
+    schema.set_defaults(run=_schema)
+
+    sim = commands.add_parser("simulate", help="score a JSONL file of actions and total up")
+    sim.add_argument("actions", metavar="ACTIONS.jsonl")
+    sim.add_argument("--rules", default=str(DEFAULT_RULES_PATH), help="rule file (default ships)")
+    sim.add_argument("--members", help="JSONL file of members (names, teams, time zones)")
+    sim.add_argument("--db", default="sqlite://", help="database URL (default: in memory)")
+    sim.add_argument("--json", action="store_true", help="print one JSON object")
+    sim.add_argument("--top", type=int, default=20, help="members listed (default 20)")
+    sim.set_defaults(run=_simulate)
+
+    replay = commands.add_parser("replay", help="rescore a database's log under its rules")
+    replay.add_argument("--db", required=True, help="database URL")
+    replay.add_argument("--apply", action="store_true", help="append adjustment entries")
+    replay.set_defaults(run=_replay)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    status = 0
+    for path in args.files:
+        try:
+            ruleset = load_ruleset_file(path, registry)
+        except RuleFileError as exc:
+            for problem in exc.problems:
+                print(problem)
+            status = 1
+        else:
+            print(f"{path}: ok ({len(ruleset.verbs)} verbs, {len(ruleset.rules)} rules)")
+    return status
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(ruleset_json_schema(default_registry()), indent=2))
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    engine.create_schema()
+    engine.activate_rules(args.rules)
+    result = simulate(engine, args.actions, members_path=args.members)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_simulation(result, args.top)
+    return 0
+
+
+def _print_simulation(result: SimulationResult, top: int) -> None:
+    d = result.distribution
+    print(
+        f"{result.actions} actions ({result.duplicates} duplicates) "
+        f"under ruleset v{result.ruleset_version}"
+    )
+    print(
+        f"{d.members} members, {d.points} points; mean {d.mean:.1f}, median {d.median:.1f}; "
+        f"top 10 % of members hold {d.top_10_percent_share:.0%} of the points"
+    )
+    print()
+    print(f"{'#':>3}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}")
+    for position, member in enumerate(result.members[:top], start=1):
+        name = member.display_name or member.member
+        print(
+            f"{position:>3}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
+            f"{member.actions:>7} {member.points:>7}"
+        )
+    if len(result.members) > top:
+        print(f"     … and {len(result.members) - top} more (--top N to see them)")
+
+
+def _replay(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    report = engine.replay(apply=args.apply)
+    verb = "adjusted" if report.applied else "would change"
+    print(
+        f"{report.actions} actions replayed; {report.changed} {verb}; "
+        f"points {report.points_before} -> {report.points_after}"
+    )
+    for key, before, after in report.examples:
+        print(f"  {key}: {before} -> {after}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

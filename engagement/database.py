@@ -1,0 +1,63 @@
+"""Connecting to the database: the embedded SQLite default and PostgreSQL.
+
+SQLite is tuned for an embedded engine that many threads or processes write to:
+WAL so readers never block the writer, ``synchronous=NORMAL`` (durable at each WAL
+checkpoint, safe against corruption), a busy timeout instead of instant "database is
+locked" errors, and ``BEGIN IMMEDIATE`` so two writers queue up instead of failing
+when the second upgrades its read lock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+
+def create_database_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
+    """An SQLAlchemy engine for ``url``, with the engine's SQLite settings applied."""
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-32000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_if_absent(connection: Connection, table: Table, *unique: str) -> Insert:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING`` for the connection's dialect.
+
+    This is how everything awarded is awarded once: the database's unique constraint
+    decides, never a check followed by an insert.
+    """
+    name = connection.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    raise NotImplementedError(
+        f"engagement supports SQLite and PostgreSQL, not {name!r}: "
+        "use a 'sqlite://' or 'postgresql+psycopg://' URL"
+    )

@@ -1,0 +1,304 @@
+"""The engine facade: what a host application holds and calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from blinker import NamedSignal
+from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy.orm import Session
+
+from . import recording, revocation, signals
+from . import replay as replaying
+from .actions import Action, parse_action
+from .database import create_database_engine
+from .members import Member, get_member, upsert_member
+from .revocation import Revocation
+from .rules import default_registry, load_ruleset, load_ruleset_file
+from .rules.kinds import RuleKindRegistry
+from .rules.ruleset import Ruleset
+from .rules.store import RulesetCache, activate
+from .scoring import Award
+from .tables import actions, ledger, members, metadata
+
+logger = logging.getLogger("engagement")
+
+Notice = tuple[NamedSignal, dict[str, Any]]
+_PENDING = "engagement.pending_notices"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One row of the append-only points ledger."""
+
+    key: str
+    member: str
+    entry_kind: str
+    points: int
+    rule_id: str
+    ruleset_version: int
+    explanation: dict[str, Any]
+    created_at: datetime
+
+
+class Engagement:
+    """The gamification engine of one programme, over one database.
+
+    Built from a database URL (``sqlite:///engagement.db``, the embedded default, or
+    ``postgresql+psycopg://…``) or from a host's SQLAlchemy :class:`~sqlalchemy.Engine`.
+    Every operation accepts ``session=``: given one, it works inside the caller's
+    transaction (it flushes, never commits, and its signals wait for the caller's
+    commit); without one, it runs in a transaction of its own.
+
+    Errors caused by the caller's input raise :class:`engagement.InvalidInputError`
+    (or its subclass :class:`engagement.InvalidActionError`) and write nothing.
+    """
+
+    def __init__(
+        self,
+        database: str | sa.URL | Engine,
+        *,
+        rule_kinds: RuleKindRegistry | None = None,
+    ) -> None:
+        self.database = (
+            database if isinstance(database, Engine) else create_database_engine(database)
+        )
+        self.rule_kinds = rule_kinds if rule_kinds is not None else default_registry()
+        self._rulesets = RulesetCache(self.rule_kinds)
+
+    # -- schema and rules ---------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Create the engine's tables (``engagement_*``) where they do not exist yet."""
+        metadata.create_all(self.database)
+
+    def drop_schema(self) -> None:
+        """Drop the engine's tables and everything in them."""
+        metadata.drop_all(self.database)
+
+    def load_rules(self, path: str | Path) -> Ruleset:
+        """Validate the rule file at ``path`` without activating it.
+
+        Raises :class:`engagement.RuleFileError` listing every problem.
+        """
+        return load_ruleset_file(path, self.rule_kinds)
+
+    def load_rules_text(self, text: str, *, source: str = "<rules>") -> Ruleset:
+        return load_ruleset(text, self.rule_kinds, source=source)
+
+    def activate_rules(
+        self, rules: str | Path | Ruleset, *, session: Session | None = None
+    ) -> Ruleset:
+        """Make ``rules`` (a path or a loaded :class:`Ruleset`) the active ruleset.
+
+        A new version is stored and switched to in one transaction; a file with
+        problems raises before anything is written.  Actions recorded earlier keep
+        the points they were given; use :meth:`replay` to rescore them.
+        """
+        ruleset = rules if isinstance(rules, Ruleset) else self.load_rules(rules)
+        source = str(rules) if not isinstance(rules, Ruleset) else "<rules>"
+        with self._unit(session) as (connection, _):
+            stored = activate(connection, ruleset, source)
+        self._rulesets.remember(stored)
+        return stored
+
+    def active_rules(self, *, session: Session | None = None) -> Ruleset:
+        with self._unit(session) as (connection, _):
+            return self._rulesets.active(connection)
+
+    # -- members ------------------------------------------------------------------
+
+    def upsert_member(
+        self, member_id: str, *, session: Session | None = None, **fields: Any
+    ) -> Member:
+        """Create or update a member: ``display_name``, ``team``, ``opted_in``,
+        ``timezone`` (IANA name) and ``locale``; fields not passed are kept."""
+        unknown = set(fields) - {"display_name", "team", "opted_in", "timezone", "locale"}
+        if unknown:
+            from .exceptions import InvalidInputError
+
+            raise InvalidInputError(f"unknown member field(s): {', '.join(sorted(unknown))}")
+        with self._unit(session) as (connection, _):
+            return upsert_member(connection, member_id, **fields)
+
+    def get_member(self, member_id: str, *, session: Session | None = None) -> Member | None:
+        with self._unit(session) as (connection, _):
+            return get_member(connection, member_id)
+
+    # -- recording ----------------------------------------------------------------
+
+    def record(
+        self, action: Action | Mapping[str, Any], *, session: Session | None = None
+    ) -> Award:
+        """Log one action and award its points; idempotent by ``action.key``.
+
+        Recording a key again, even concurrently from another process, awards
+        nothing new and returns the first award with ``duplicate=True``.
+        """
+        parsed = parse_action(action)
+        with self._unit(session) as (connection, notices):
+            award = recording.record_one(connection, parsed, self._rulesets)
+            if not award.duplicate:
+                _announce_award(notices, award)
+        return award
+
+    def record_many(
+        self,
+        actions: Iterable[Action | Mapping[str, Any]],
+        *,
+        session: Session | None = None,
+        create_members: bool = False,
+        notify: bool = False,
+    ) -> list[Award]:
+        """Log many actions in order, all or nothing, much faster than :meth:`record`.
+
+        Made for imports and backfills, which is why signals are only sent with
+        ``notify=True``.  With ``create_members``, unknown members are created
+        (not opted in).  Every action is validated before anything is written.
+        """
+        parsed = [parse_action(action) for action in actions]
+        with self._unit(session) as (connection, notices):
+            ruleset = self._rulesets.active(connection)
+            awards = recording.record_batch(
+                connection, parsed, ruleset, create_members=create_members
+            )
+            if notify:
+                for award in awards:
+                    if not award.duplicate:
+                        _announce_award(notices, award)
+        return awards
+
+    def revoke(self, key: str, reason: str, *, session: Session | None = None) -> Revocation:
+        """Revoke the action logged under ``key`` with a compensating ledger entry.
+
+        Revoking twice writes nothing more and returns the first revocation with
+        ``duplicate=True``.  Raises :class:`engagement.UnknownActionError` for a key
+        never recorded.
+        """
+        with self._unit(session) as (connection, notices):
+            result = revocation.revoke(connection, key, reason)
+            if not result.duplicate and signals.action_revoked.receivers:
+                notices.append((signals.action_revoked, {"revocation": result}))
+        return result
+
+    # -- replay and reading -------------------------------------------------------
+
+    def replay(
+        self, *, apply: bool = False, rules: Ruleset | None = None, session: Session | None = None
+    ) -> replaying.ReplayReport:
+        """Rescore the whole log under the active ruleset (or ``rules``).
+
+        Without ``apply`` it only reports differences with the ledger; with it, it
+        appends an adjustment entry per differing action, so the ledger then equals
+        the replay while keeping its history.
+        """
+        with self._unit(session) as (connection, _):
+            ruleset = rules if rules is not None else self._rulesets.active(connection)
+            return replaying.replay(connection, ruleset, apply=apply)
+
+    def replayed_awards(self, *, rules: Ruleset | None = None) -> Iterator[Award]:
+        """The award each logged action gets when the log is replayed, member by member."""
+        with self.database.connect() as connection:
+            ruleset = rules if rules is not None else self._rulesets.active(connection)
+            for replayed in replaying.replay_awards(connection, ruleset):
+                yield replayed.award
+
+    def points(self, member_id: str, *, session: Session | None = None) -> int:
+        """The member's current total: awards, adjustments and revocations."""
+        with self._unit(session) as (connection, _):
+            return int(
+                connection.execute(
+                    select(func.coalesce(func.sum(ledger.c.points), 0))
+                    .join(members, members.c.id == ledger.c.member_pk)
+                    .where(members.c.member_id == member_id)
+                ).scalar_one()
+            )
+
+    def totals(self, *, session: Session | None = None) -> dict[str, int]:
+        """Every member's current total, members without points included."""
+        with self._unit(session) as (connection, _):
+            rows = connection.execute(
+                select(members.c.member_id, func.coalesce(func.sum(ledger.c.points), 0))
+                .outerjoin(ledger, ledger.c.member_pk == members.c.id)
+                .group_by(members.c.member_id)
+            )
+            return {member: int(points) for member, points in rows}
+
+    def ledger(
+        self, member_id: str | None = None, *, session: Session | None = None
+    ) -> list[LedgerEntry]:
+        """Ledger entries in the order they were written, for one member or all."""
+        query = (
+            select(
+                actions.c.key,
+                members.c.member_id,
+                ledger.c.entry_kind,
+                ledger.c.points,
+                ledger.c.rule_id,
+                ledger.c.ruleset_version,
+                ledger.c.explanation,
+                ledger.c.created_at,
+            )
+            .join(actions, actions.c.id == ledger.c.action_id)
+            .join(members, members.c.id == ledger.c.member_pk)
+            .order_by(ledger.c.id)
+        )
+        if member_id is not None:
+            query = query.where(members.c.member_id == member_id)
+        with self._unit(session) as (connection, _):
+            return [LedgerEntry(*row) for row in connection.execute(query)]
+
+    # -- transactions and notices -------------------------------------------------
+
+    @contextmanager
+    def _unit(self, session: Session | None) -> Iterator[tuple[Connection, list[Notice]]]:
+        notices: list[Notice] = []
+        if session is None:
+            with self.database.begin() as connection:
+                yield connection, notices
+            _deliver(notices)
+            return
+        yield session.connection(), notices
+        if notices:
+            _defer_until_commit(session, notices)
+
+
+def _announce_award(notices: list[Notice], award: Award) -> None:
+    if signals.action_recorded.receivers:
+        notices.append((signals.action_recorded, {"award": award}))
+    if award.points > 0 and signals.points_awarded.receivers:
+        notices.append((signals.points_awarded, {"award": award}))
+
+
+def _deliver(notices: list[Notice]) -> None:
+    for signal, payload in notices:
+        for receiver in signal.receivers_for(None):
+            try:
+                receiver(None, **payload)
+            except Exception:
+                logger.exception("receiver %r of signal %r failed", receiver, signal.name)
+
+
+def _defer_until_commit(session: Session, notices: list[Notice]) -> None:
+    pending: list[Notice] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+
+        def _after_commit(committed: Session) -> None:
+            ready = list(committed.info.get(_PENDING, ()))
+            committed.info[_PENDING] = []
+            _deliver(ready)
+
+        def _after_rollback(rolled_back: Session) -> None:
+            rolled_back.info[_PENDING] = []
+
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_rollback", _after_rollback)
+    pending.extend(notices)

@@ -1,0 +1,124 @@
+"""The plain data the scoring core works on: facts about actions, and award steps.
+
+These types carry no database or web concerns, so scoring stays a pure function of
+(the action, the member's earlier facts, the ruleset): the property that makes the
+ledger replayable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Literal
+
+StepOp = Literal["add", "multiply", "limit"]
+
+
+@dataclass(slots=True)
+class Fact:
+    """What scoring needs to know about one action, already normalised.
+
+    ``seq`` orders a member's actions as they were logged; ``ts`` is when the action
+    happened (POSIX seconds), which may be earlier than actions logged before it.
+    ``points`` is filled in once the action has been scored.
+    """
+
+    seq: int
+    member: str
+    verb: str
+    ts: float
+    tz: tzinfo
+    channel: str | None = None
+    content_id: str | None = None
+    content_kind: str | None = None
+    topics: tuple[str, ...] = ()
+    target: str | None = None
+    words: int = 0
+    own_words: int = 0
+    distinct_own_words: int = 0
+    fingerprint: str | None = None
+    points: int = 0
+
+    @property
+    def own_ratio(self) -> float:
+        return self.own_words / self.words if self.words else 0.0
+
+    def values(self, dimension: str) -> tuple[str, ...]:
+        """The fact's values along ``dimension`` (several for ``topic``, maybe none)."""
+        if dimension == "topic":
+            return self.topics
+        value = {
+            "verb": self.verb,
+            "channel": self.channel,
+            "content": self.content_id,
+            "content_kind": self.content_kind,
+            "target": self.target,
+        }[dimension]
+        return (value,) if value is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of an award's explanation: which rule changed the points, and how.
+
+    ``op`` is ``add`` (``value`` points added), ``multiply`` (running total times
+    ``value``) or ``limit`` (running total capped at ``value``).
+    """
+
+    rule: str
+    op: StepOp
+    value: float
+    text: str
+    detail: dict[str, object] = field(default_factory=dict)
+
+    def apply(self, total: float) -> float:
+        if self.op == "add":
+            return total + self.value
+        if self.op == "multiply":
+            return total * self.value
+        return min(total, self.value)
+
+    def describe(self) -> str:
+        """``+6 personal words (81 % own)``, ``×0.5 3rd share this week``…"""
+        if self.op == "add":
+            return f"+{_number(self.value)} {self.text}"
+        if self.op == "multiply":
+            return f"×{_number(self.value)} {self.text}"
+        return f"capped at {_number(self.value)}: {self.text}"
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "rule": self.rule,
+            "op": self.op,
+            "value": self.value,
+            "text": self.text,
+        }
+        if self.detail:
+            data["detail"] = self.detail
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Step:
+        detail = data.get("detail")
+        return cls(
+            rule=str(data["rule"]),
+            op=data["op"],  # type: ignore[arg-type]
+            value=float(data["value"]),  # type: ignore[arg-type]
+            text=str(data["text"]),
+            detail=dict(detail) if isinstance(detail, dict) else {},
+        )
+
+
+def _number(value: float) -> str:
+    rounded = round(value, 2)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
+
+
+def round_points(total: float) -> int:
+    """Round half up to whole points; never negative."""
+    return max(0, int(total + 0.5 + 1e-9))
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,89 @@
+"""Members of the programme, identified by the host application's own id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .exceptions import InvalidInputError
+from .periods import zone
+from .tables import members
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member as the engine knows them.
+
+    ``opted_in`` is false until the member chooses to appear on public boards:
+    participation is voluntary, and the engine never assumes consent.
+    """
+
+    member_id: str
+    display_name: str | None
+    team: str | None
+    opted_in: bool
+    timezone: str | None
+    locale: str | None
+
+
+def upsert_member(
+    connection: Connection,
+    member_id: str,
+    *,
+    display_name: str | None = _UNSET,
+    team: str | None = _UNSET,
+    opted_in: bool = _UNSET,
+    timezone: str | None = _UNSET,
+    locale: str | None = _UNSET,
+) -> Member:
+    """Create the member or update the fields given; fields not passed are kept."""
+    if not isinstance(member_id, str) or not 0 < len(member_id) <= 255:
+        raise InvalidInputError("member_id: a non-empty string of at most 255 characters")
+    if timezone is not _UNSET and timezone is not None:
+        zone(timezone)
+    changes = {
+        name: value
+        for name, value in {
+            "display_name": display_name,
+            "team": team,
+            "opted_in": opted_in,
+            "timezone": timezone,
+            "locale": locale,
+        }.items()
+        if value is not _UNSET
+    }
+    if "opted_in" in changes and not isinstance(changes["opted_in"], bool):
+        raise InvalidInputError("opted_in: true or false")
+    dialect = connection.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"member_id": member_id, "created_at": datetime.now(UTC), "event_seq": 0}
+    values.setdefault("opted_in", False)
+    statement = insert(members).values({**values, **changes})
+    if changes:
+        statement = statement.on_conflict_do_update(index_elements=["member_id"], set_=changes)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["member_id"])
+    connection.execute(statement)
+    found = get_member(connection, member_id)
+    assert found is not None
+    return found
+
+
+def get_member(connection: Connection, member_id: str) -> Member | None:
+    row = connection.execute(
+        select(
+            members.c.member_id,
+            members.c.display_name,
+            members.c.team,
+            members.c.opted_in,
+            members.c.timezone,
+            members.c.locale,
+        ).where(members.c.member_id == member_id)
+    ).first()
+    return Member(*row) if row else None

@@ -1,0 +1,320 @@
+"""Writing actions and their awards: one at a time, or in bulk for imports.
+
+Everything here runs inside a transaction the caller owns and never commits.
+Idempotency and exactly-once come from the database: the action key is unique and
+inserted with ``ON CONFLICT DO NOTHING``.  A member's actions are scored one after
+another under a lock on the member's row (its ``event_seq`` counter), so two
+processes recording for the same member cannot both miss each other's action.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from .actions import Action, action_row, check_action, fact_from_row
+from .database import insert_if_absent
+from .exceptions import UnknownMemberError
+from .facts import Fact, Step
+from .history import MemberHistory
+from .periods import from_timestamp, zone
+from .rules.ruleset import Ruleset
+from .rules.store import ACTIVE_VERSION, RulesetCache
+from .scoring import Award, score_and_remember
+from .tables import actions, ledger, members, revocations
+
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+_PROBE = select(
+    ACTIVE_VERSION.label("version"),
+    select(actions.c.id).where(actions.c.key == bindparam("key")).scalar_subquery(),
+)
+_LOCK_MEMBER = (
+    update(members)
+    .where(members.c.member_id == bindparam("member"))
+    .values(event_seq=members.c.event_seq + 1)
+    .returning(members.c.id, members.c.event_seq, members.c.timezone)
+)
+_NET_POINTS = (
+    select(func.coalesce(func.sum(ledger.c.points), 0))
+    .where(ledger.c.action_id == actions.c.id)
+    .scalar_subquery()
+)
+_HISTORY_COLUMNS = (
+    actions.c.member_pk,
+    actions.c.member_seq,
+    actions.c.at,
+    actions.c.verb,
+    actions.c.channel,
+    actions.c.content_id,
+    actions.c.content_kind,
+    actions.c.topics,
+    actions.c.target,
+    actions.c.words,
+    actions.c.own_words,
+    actions.c.distinct_own_words,
+    actions.c.fingerprint,
+    _NET_POINTS.label("points"),
+)
+_NOT_REVOKED = ~exists().where(revocations.c.action_id == actions.c.id)
+_HISTORY = select(*_HISTORY_COLUMNS).where(
+    actions.c.member_pk == bindparam("pk"),
+    or_(actions.c.at >= bindparam("since"), actions.c.content_id == bindparam("content_id")),
+    _NOT_REVOKED,
+)
+_EXISTING_AWARDS = (
+    select(
+        actions.c.key,
+        members.c.member_id,
+        actions.c.verb,
+        ledger.c.points,
+        ledger.c.explanation,
+        ledger.c.ruleset_version,
+    )
+    .join(members, members.c.id == actions.c.member_pk)
+    .join(ledger, (ledger.c.action_id == actions.c.id) & (ledger.c.entry_kind == "award"))
+    .where(actions.c.key.in_(bindparam("keys", expanding=True)))
+)
+_INSERT_LEDGER = insert(ledger)
+
+
+def record_one(connection: Connection, action: Action, cache: RulesetCache) -> Award:
+    """Log ``action`` and award its points, or return the award its key already has."""
+    probe = connection.execute(_PROBE, {"key": action.key}).one()
+    if probe[1] is not None:
+        return existing_awards(connection, [action.key])[action.key]
+    ruleset = cache.get(connection, probe[0])
+    check_action(action, ruleset)
+    member = connection.execute(_LOCK_MEMBER, {"member": action.member}).first()
+    if member is None:
+        raise UnknownMemberError(
+            f"member: unknown member {action.member!r}; add it with upsert_member() first",
+            key=action.key,
+        )
+    member_pk, seq, tz_name = member
+    tz_name = tz_name or ruleset.file.timezone
+    row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
+    tz = zone(tz_name)
+    fact = fact_from_row(row, action.member, tz)
+    since = ruleset.lookback(fact)
+    history = MemberHistory(ruleset)
+    history.add_all(
+        _history_fact(h._mapping, action.member, tz)
+        for h in connection.execute(
+            _HISTORY,
+            {
+                "pk": member_pk,
+                "since": from_timestamp(since) if since is not None else FAR_FUTURE,
+                "content_id": fact.content_id,
+            },
+        )
+    )
+    steps = score_and_remember(fact, history, ruleset)
+    action_id = connection.execute(
+        insert_if_absent(connection, actions, "key").returning(actions.c.id), row
+    ).scalar()
+    if action_id is None:  # a concurrent transaction logged the same key first
+        return existing_awards(connection, [action.key])[action.key]
+    award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
+    connection.execute(_INSERT_LEDGER, [_award_entry(action_id, member_pk, award)])
+    return award
+
+
+def _history_fact(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:
+    fact = fact_from_row(row, member, tz)
+    fact.points = int(row["points"])
+    return fact
+
+
+def _award_entry(action_id: int, member_pk: int, award: Award) -> dict[str, Any]:
+    return {
+        "action_id": action_id,
+        "member_pk": member_pk,
+        "entry_kind": "award",
+        "points": award.points,
+        "rule_id": award.steps[0].rule,
+        "ruleset_version": award.ruleset_version,
+        "explanation": award.explanation(),
+        "created_at": datetime.now(UTC),
+    }
+
+
+def existing_awards(connection: Connection, keys: Sequence[str]) -> dict[str, Award]:
+    """Awards already given for ``keys``, marked as duplicates."""
+    found: dict[str, Award] = {}
+    for start in range(0, len(keys), 500):
+        for row in connection.execute(_EXISTING_AWARDS, {"keys": list(keys[start : start + 500])}):
+            found[row.key] = Award(
+                key=row.key,
+                member=row.member_id,
+                verb=row.verb,
+                points=row.points,
+                steps=tuple(Step.from_json(s) for s in row.explanation["steps"]),
+                ruleset_version=row.ruleset_version,
+                duplicate=True,
+            )
+    return found
+
+
+@dataclass(slots=True)
+class _Member:
+    pk: int
+    member_id: str
+    tz_name: str
+    next_seq: int
+
+
+def record_batch(
+    connection: Connection,
+    batch: Sequence[Action],
+    ruleset: Ruleset,
+    *,
+    create_members: bool,
+) -> list[Award]:
+    """Log ``batch`` in order with as few statements as possible; awards in input order.
+
+    Actions already logged, and repeats of a key within the batch, return the first
+    award with ``duplicate=True``.  All checks run before the first write.
+    """
+    for action in batch:
+        check_action(action, ruleset)
+    keys = list(dict.fromkeys(action.key for action in batch))
+    known = existing_awards(connection, keys)
+    fresh: list[Action] = []
+    seen: set[str] = set(known)
+    for action in batch:
+        if action.key not in seen:
+            seen.add(action.key)
+            fresh.append(action)
+    counts: dict[str, int] = defaultdict(int)
+    for action in fresh:
+        counts[action.member] += 1
+    people = _lock_members(connection, counts, ruleset, create_members=create_members)
+    histories = _load_histories(connection, fresh, people, ruleset)
+    rows: list[dict[str, Any]] = []
+    awards: dict[str, Award] = {}
+    for action in fresh:
+        person = people[action.member]
+        row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
+        person.next_seq += 1
+        fact = fact_from_row(row, action.member, zone(person.tz_name))
+        steps = score_and_remember(fact, histories[action.member], ruleset)
+        awards[action.key] = Award(
+            action.key, action.member, action.verb, fact.points, steps, ruleset.version
+        )
+        rows.append(row)
+    if rows:
+        ids = connection.execute(
+            insert(actions).returning(actions.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        connection.execute(
+            _INSERT_LEDGER,
+            [
+                _award_entry(action_id, row["member_pk"], awards[row["key"]])
+                for action_id, row in zip(ids, rows, strict=True)
+            ],
+        )
+    result: list[Award] = []
+    answered: set[str] = set()
+    for action in batch:
+        award = known.get(action.key) or awards[action.key]
+        if action.key in answered and not award.duplicate:
+            award = replace(award, duplicate=True)
+        answered.add(action.key)
+        result.append(award)
+    return result
+
+
+def _lock_members(
+    connection: Connection, counts: dict[str, int], ruleset: Ruleset, *, create_members: bool
+) -> dict[str, _Member]:
+    """Lock the batch's members (in id order, so concurrent batches cannot deadlock)
+    and reserve a run of ``event_seq`` numbers for each."""
+    names = sorted(counts)
+    if create_members and names:
+        now = datetime.now(UTC)
+        connection.execute(
+            insert_if_absent(connection, members, "member_id"),
+            [{"member_id": n, "created_at": now, "event_seq": 0, "opted_in": False} for n in names],
+        )
+    found: dict[str, _Member] = {}
+    for start in range(0, len(names), 500):
+        query = (
+            select(members.c.id, members.c.member_id, members.c.timezone, members.c.event_seq)
+            .where(members.c.member_id.in_(names[start : start + 500]))
+            .order_by(members.c.id)
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for pk, member_id, tz_name, seq in connection.execute(query):
+            found[member_id] = _Member(pk, member_id, tz_name or ruleset.file.timezone, seq + 1)
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise UnknownMemberError(
+            f"member: unknown member{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing[:10]))}; add them with upsert_member() "
+            "or pass create_members=True"
+        )
+    connection.execute(
+        update(members)
+        .where(members.c.id == bindparam("pk"))
+        .values(event_seq=members.c.event_seq + bindparam("n")),
+        [{"pk": found[n].pk, "n": counts[n]} for n in names],
+    )
+    return found
+
+
+def _load_histories(
+    connection: Connection,
+    batch: Iterable[Action],
+    people: dict[str, _Member],
+    ruleset: Ruleset,
+) -> dict[str, MemberHistory]:
+    """Each member's history as far back as any of their actions in the batch needs."""
+    since: dict[str, float] = {}
+    content_ids: set[str] = set()
+    for action in batch:
+        person = people[action.member]
+        ts = action.at.timestamp()
+        probe = Fact(seq=0, member=action.member, verb=action.verb, ts=ts, tz=zone(person.tz_name))
+        start = ruleset.lookback(probe)
+        if start is not None:
+            since[action.member] = min(since.get(action.member, ts), start)
+        if action.content is not None:
+            content_ids.add(action.content.id)
+    histories = {name: MemberHistory(ruleset) for name in people}
+    by_pk = {person.pk: person for person in people.values()}
+    earliest = min(since.values(), default=None)
+    pks = sorted(by_pk)
+    for start in range(0, len(pks), 500):
+        clause = actions.c.at >= from_timestamp(earliest) if earliest is not None else None
+        if content_ids:
+            by_content = actions.c.content_id.in_(sorted(content_ids))
+            clause = by_content if clause is None else or_(clause, by_content)
+        if clause is None:
+            continue
+        query = (
+            select(*_HISTORY_COLUMNS)
+            .where(actions.c.member_pk.in_(pks[start : start + 500]), clause, _NOT_REVOKED)
+            .order_by(actions.c.member_pk, actions.c.member_seq)
+        )
+        for row in connection.execute(query):
+            person = by_pk[row.member_pk]
+            histories[person.member_id].add(
+                _history_fact(row._mapping, person.member_id, zone(person.tz_name))
+            )
+    return histories

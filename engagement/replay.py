@@ -1,0 +1,150 @@
+"""Recomputing the ledger from the action log: the proof that it is a pure function.
+
+Replay folds each member's log in the order it was written (actions and revocations
+interleaved by the member's ``event_seq``) through the same scoring code that
+``record()`` uses.  It reads one member at a time, so memory stays bounded by the
+largest member's history, not by the log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from .actions import fact_from_row
+from .history import MemberHistory
+from .periods import zone
+from .rules.ruleset import Ruleset
+from .scoring import Award, score_and_remember
+from .tables import actions, ledger, members, revocations
+
+_LOG_COLUMNS = (
+    actions.c.id,
+    actions.c.key,
+    actions.c.member_pk,
+    actions.c.member_seq,
+    actions.c.at,
+    actions.c.tz,
+    actions.c.verb,
+    actions.c.channel,
+    actions.c.content_id,
+    actions.c.content_kind,
+    actions.c.topics,
+    actions.c.target,
+    actions.c.words,
+    actions.c.own_words,
+    actions.c.distinct_own_words,
+    actions.c.fingerprint,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedAward:
+    action_id: int
+    member_pk: int
+    revoked: bool
+    award: Award
+
+
+def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[ReplayedAward]:
+    """The award every logged action would get under ``ruleset``, member by member."""
+    names = {pk: name for pk, name in connection.execute(select(members.c.id, members.c.member_id))}
+    revoked_by_member: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for member_pk, rev_seq, action_seq in connection.execute(
+        select(revocations.c.member_pk, revocations.c.member_seq, actions.c.member_seq)
+        .join(actions, actions.c.id == revocations.c.action_id)
+        .order_by(revocations.c.member_pk, revocations.c.member_seq)
+    ):
+        revoked_by_member[member_pk].append((rev_seq, action_seq))
+    revoked_seqs = {
+        (pk, action_seq) for pk, pairs in revoked_by_member.items() for _, action_seq in pairs
+    }
+    rows = connection.execution_options(yield_per=5000).execute(
+        select(*_LOG_COLUMNS).order_by(actions.c.member_pk, actions.c.member_seq)
+    )
+    current_pk: int | None = None
+    history = MemberHistory(ruleset)
+    pending: list[tuple[int, int]] = []
+    for row in rows:
+        if row.member_pk != current_pk:
+            current_pk = row.member_pk
+            history = MemberHistory(ruleset)
+            pending = list(reversed(revoked_by_member.get(row.member_pk, [])))
+        while pending and pending[-1][0] < row.member_seq:
+            history.forget(pending.pop()[1])
+        member = names[row.member_pk]
+        fact = fact_from_row(row._mapping, member, zone(row.tz))
+        steps = score_and_remember(fact, history, ruleset)
+        yield ReplayedAward(
+            action_id=row.id,
+            member_pk=row.member_pk,
+            revoked=(row.member_pk, row.member_seq) in revoked_seqs,
+            award=Award(row.key, member, row.verb, fact.points, steps, ruleset.version),
+        )
+
+
+@dataclass(slots=True)
+class ReplayReport:
+    """What a replay found: how many awards differ from the ledger, by how much."""
+
+    actions: int = 0
+    changed: int = 0
+    points_before: int = 0
+    points_after: int = 0
+    applied: bool = False
+    examples: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayReport:
+    """Compare the ledger with a replay under ``ruleset``; with ``apply``, append an
+    ``adjustment`` entry for each action whose points differ (revoked ones stay at 0)."""
+    net: dict[int, int] = {
+        action_id: int(points)
+        for action_id, points in connection.execute(
+            select(ledger.c.action_id, func.sum(ledger.c.points))
+            .where(ledger.c.entry_kind != "revocation")
+            .group_by(ledger.c.action_id)
+        )
+    }
+    report = ReplayReport(applied=apply)
+    adjustments: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+    for replayed in replay_awards(connection, ruleset):
+        report.actions += 1
+        if replayed.revoked:
+            continue
+        before = int(net.get(replayed.action_id, 0))
+        after = replayed.award.points
+        report.points_before += before
+        report.points_after += after
+        if before == after:
+            continue
+        report.changed += 1
+        if len(report.examples) < 20:
+            report.examples.append((replayed.award.key, before, after))
+        if apply:
+            explanation = replayed.award.explanation()
+            explanation["previous"] = before
+            adjustments.append(
+                {
+                    "action_id": replayed.action_id,
+                    "member_pk": replayed.member_pk,
+                    "entry_kind": "adjustment",
+                    "points": after - before,
+                    "rule_id": "replay",
+                    "ruleset_version": ruleset.version,
+                    "explanation": explanation,
+                    "created_at": now,
+                }
+            )
+        if len(adjustments) >= 5000:
+            connection.execute(insert(ledger), adjustments)
+            adjustments.clear()
+    if adjustments:
+        connection.execute(insert(ledger), adjustments)
+    return report

@@ -1,0 +1,91 @@
+"""Revoking an action: a compensating ledger entry, never an edit or a delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from .database import insert_if_absent
+from .exceptions import InvalidInputError, UnknownActionError
+from .rules.store import active_version
+from .tables import actions, ledger, members, revocations
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """The outcome of revoking one action.
+
+    ``points`` is the (negative or zero) compensating entry; ``duplicate`` is true
+    when the action had already been revoked, in which case nothing new was written.
+    """
+
+    key: str
+    member: str
+    points: int
+    reason: str
+    duplicate: bool = False
+
+
+_ACTION = (
+    select(actions.c.id, actions.c.member_pk, members.c.member_id)
+    .join(members, members.c.id == actions.c.member_pk)
+    .where(actions.c.key == bindparam("key"))
+)
+_LOCK = (
+    update(members)
+    .where(members.c.id == bindparam("pk"))
+    .values(event_seq=members.c.event_seq + 1)
+    .returning(members.c.event_seq)
+)
+
+
+def revoke(connection: Connection, key: str, reason: str) -> Revocation:
+    """Revoke the action logged under ``key``, inside the caller's transaction.
+
+    Later actions of the member are scored as if the revoked one never happened;
+    earlier awards are left as they were (history is not rewritten).
+    """
+    if not reason or not reason.strip():
+        raise InvalidInputError("reason: say why the action is revoked; it is kept for audit")
+    found = connection.execute(_ACTION, {"key": key}).first()
+    if found is None:
+        raise UnknownActionError(f"no action was recorded with key {key!r}")
+    action_id, member_pk, member = found
+    seq = connection.execute(_LOCK, {"pk": member_pk}).scalar_one()
+    now = datetime.now(UTC)
+    inserted = connection.execute(
+        insert_if_absent(connection, revocations, "action_id").returning(revocations.c.id),
+        {
+            "action_id": action_id,
+            "member_pk": member_pk,
+            "member_seq": seq,
+            "reason": reason,
+            "revoked_at": now,
+        },
+    ).scalar()
+    if inserted is None:
+        earlier = connection.execute(
+            select(revocations.c.reason, ledger.c.points)
+            .join(ledger, ledger.c.action_id == revocations.c.action_id)
+            .where(revocations.c.action_id == action_id, ledger.c.entry_kind == "revocation")
+        ).one()
+        return Revocation(key, member, earlier.points, earlier.reason, duplicate=True)
+    net = connection.execute(
+        select(func.coalesce(func.sum(ledger.c.points), 0)).where(ledger.c.action_id == action_id)
+    ).scalar_one()
+    connection.execute(
+        ledger.insert(),
+        {
+            "action_id": action_id,
+            "member_pk": member_pk,
+            "entry_kind": "revocation",
+            "points": -int(net),
+            "rule_id": "revocation",
+            "ruleset_version": active_version(connection) or 0,
+            "explanation": {"points": -int(net), "reason": reason, "revoked": int(net)},
+            "created_at": now,
+        },
+    )
+    return Revocation(key, member, -int(net), reason)

@@ -1,0 +1,56 @@
+"""HR rule files: their models, loading, built-in rule kinds and evaluation."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from .bonuses import Personalisation, Variety
+from .caps import Cap
+from .kinds import Clock, Phase, RuleKind, RuleKindRegistry, RuleParams
+from .loader import load_ruleset, load_ruleset_file
+from .model import RuleFile, VerbSpec
+from .modifiers import ContentMix, DiminishingReturns, OncePerContent
+from .ruleset import Ruleset
+from .schema import ruleset_json_schema
+
+BUILTIN_RULE_KINDS: tuple[type[RuleKind], ...] = (  # type: ignore[type-arg]
+    Personalisation,
+    Variety,
+    DiminishingReturns,
+    OncePerContent,
+    ContentMix,
+    Cap,
+)
+
+DEFAULT_RULES_PATH = Path(str(files(__package__).joinpath("default.yaml")))
+"""The shipped rule file that encodes the field's lessons; a starting point for HR."""
+
+
+def default_registry() -> RuleKindRegistry:
+    """A fresh registry holding the built-in rule kinds."""
+    return RuleKindRegistry(BUILTIN_RULE_KINDS)
+
+
+__all__ = [
+    "BUILTIN_RULE_KINDS",
+    "DEFAULT_RULES_PATH",
+    "Cap",
+    "Clock",
+    "ContentMix",
+    "DiminishingReturns",
+    "OncePerContent",
+    "Personalisation",
+    "Phase",
+    "RuleFile",
+    "RuleKind",
+    "RuleKindRegistry",
+    "RuleParams",
+    "Ruleset",
+    "Variety",
+    "VerbSpec",
+    "default_registry",
+    "load_ruleset",
+    "load_ruleset_file",
+    "ruleset_json_schema",
+]

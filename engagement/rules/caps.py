@@ -1,0 +1,58 @@
+"""Per-period caps on points."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..facts import Fact, Step
+from ..history import TimeIndex
+from ..periods import CalendarUnit, period_bounds
+from .kinds import RuleKind, RuleParams
+
+_PERIOD_ADJECTIVE = {
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
+
+
+class CapParams(RuleParams):
+    kind: Literal["cap"] = "cap"
+    period: CalendarUnit
+    max_points: int = Field(ge=0, description="Most points the matching verbs earn per period.")
+
+
+class Cap(RuleKind[CapParams]):
+    """At most ``max_points`` per period: the action that crosses the cap earns the
+    remainder, later ones earn nothing until the next period."""
+
+    kind: ClassVar[str] = "cap"
+    Params = CapParams
+    phase = "cap"
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        yield "points", float(fact.points)
+
+    def lookback(self, fact: Fact) -> float | None:
+        return period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)[0]
+
+    def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        start, end = period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)
+        earned = int(index.total("points", start, end))
+        remaining = max(0, self.params.max_points - earned)
+        if total <= remaining:
+            return None
+        scope = f" for {', '.join(sorted(self.verbs))}" if self.verbs else ""
+        return Step(
+            self.id,
+            "limit",
+            remaining,
+            f"{_PERIOD_ADJECTIVE[self.params.period]} cap of {self.params.max_points}{scope} "
+            f"({earned} already earned)",
+            {"earned": earned},
+        )

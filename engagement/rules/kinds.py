@@ -1,0 +1,136 @@
+"""Rule kinds: one small class per kind of scoring rule, found through a registry.
+
+A rule in the rule file names its ``kind``; the registry maps that name to a
+:class:`RuleKind` subclass whose ``Params`` model validates the rule's settings.  A
+host adds its own kind by registering a subclass on its engine's registry; nothing in
+the package needs editing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..exceptions import DuplicateKindError, UnknownKindError
+from ..facts import Fact, Step
+from ..history import TimeIndex
+
+Phase = Literal["bonus", "modifier", "cap"]
+PHASES: tuple[Phase, ...] = ("bonus", "modifier", "cap")
+
+
+class RuleParams(BaseModel):
+    """Settings every rule has; a kind's ``Params`` subclasses this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="Stable id shown in ledgers.")
+    kind: str
+    description: str = ""
+    verbs: list[str] | None = Field(
+        default=None, description="Verbs the rule applies to; all verbs when omitted."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """How the programme reads calendars: the week's first day (0 = Monday)."""
+
+    week_start: int = 0
+
+
+P = TypeVar("P", bound=RuleParams)
+
+
+class RuleKind(ABC, Generic[P]):
+    """One configured rule.
+
+    ``phase`` places the rule in the pipeline: every ``bonus`` adds points, then every
+    ``modifier`` multiplies the running total, then every ``cap`` limits it.  Rules
+    remember what they need of earlier facts in their own :class:`TimeIndex`
+    (:meth:`remember`) and read it back when scoring (:meth:`apply`).
+    """
+
+    kind: ClassVar[str]
+    Params: ClassVar[type[RuleParams]]
+    phase: ClassVar[Phase]
+
+    def __init__(self, params: P, clock: Clock) -> None:
+        self.params = params
+        self.id = params.id
+        self.clock = clock
+        self.verbs: frozenset[str] | None = frozenset(params.verbs) if params.verbs else None
+
+    def applies_to(self, verb: str) -> bool:
+        return self.verbs is None or verb in self.verbs
+
+    def remembers(self, verb: str) -> bool:
+        """Whether earlier facts with ``verb`` matter to this rule (default: same filter)."""
+        return self.applies_to(verb)
+
+    @abstractmethod
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        """``(key, value)`` pairs to index for an earlier fact."""
+
+    def lookback(self, fact: Fact) -> float | None:
+        """Earliest instant of history this rule reads when scoring ``fact``.
+
+        ``None`` means the rule only reads facts about the same content, which the
+        storage layer always loads whatever their age.
+        """
+        return None
+
+    @abstractmethod
+    def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        """The step this rule contributes for ``fact``, or ``None`` if it does not apply."""
+
+
+K = TypeVar("K", bound=type[RuleKind[Any]])
+
+
+class RuleKindRegistry:
+    """Names to rule kinds.  Each engine owns one, seeded with the built-in kinds."""
+
+    def __init__(self, kinds: Iterable[type[RuleKind[Any]]] = ()) -> None:
+        self._kinds: dict[str, type[RuleKind[Any]]] = {}
+        for kind in kinds:
+            self.add_kind(kind)
+
+    def add_kind(self, kind: type[RuleKind[Any]]) -> None:
+        """Register ``kind`` under ``kind.kind``; a name can be registered only once."""
+        name = getattr(kind, "kind", None)
+        if not isinstance(name, str) or not name:
+            raise DuplicateKindError(f"{kind!r} has no 'kind' name: set kind = '...'")
+        if name in self._kinds:
+            raise DuplicateKindError(
+                f"rule kind {name!r} is already registered by {self._kinds[name]!r}; "
+                "choose another name for "
+                f"{kind!r}"
+            )
+        self._kinds[name] = kind
+
+    def register(self, kind: K) -> K:
+        """Class decorator form of :meth:`add_kind`."""
+        self.add_kind(kind)
+        return kind
+
+    def get(self, name: str) -> type[RuleKind[Any]]:
+        try:
+            return self._kinds[name]
+        except KeyError:
+            raise UnknownKindError(
+                f"unknown rule kind {name!r}; known kinds: {', '.join(sorted(self._kinds))}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def __iter__(self) -> Iterator[type[RuleKind[Any]]]:
+        return iter(self._kinds.values())
+
+    def copy(self) -> RuleKindRegistry:
+        return RuleKindRegistry(self._kinds.values())

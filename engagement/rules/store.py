@@ -1,0 +1,83 @@
+"""Storing rulesets: every activation is a new version, activated atomically."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ..exceptions import NotConfiguredError
+from ..tables import rulesets
+from .kinds import RuleKindRegistry
+from .loader import load_ruleset
+from .ruleset import Ruleset
+
+ACTIVE_VERSION = select(rulesets.c.version).where(rulesets.c.active.is_(True)).scalar_subquery()
+
+
+def activate(connection: Connection, ruleset: Ruleset, source: str) -> Ruleset:
+    """Store ``ruleset`` as a new active version, inside the caller's transaction.
+
+    The previous version is deactivated in the same transaction, so readers see
+    either the old ruleset or the new one, never none or both.  Activating the text
+    that is already active changes nothing and returns the active version.
+    """
+    current = connection.execute(
+        select(rulesets.c.version, rulesets.c.content_hash).where(rulesets.c.active.is_(True))
+    ).first()
+    if current is not None and current.content_hash == ruleset.content_hash:
+        return ruleset.with_version(current.version)
+    latest = connection.execute(select(func.max(rulesets.c.version))).scalar_one()
+    version = (latest or 0) + 1
+    connection.execute(update(rulesets).where(rulesets.c.active.is_(True)).values(active=False))
+    connection.execute(
+        insert(rulesets).values(
+            version=version,
+            content_hash=ruleset.content_hash,
+            source=source[:512],
+            text=ruleset.text,
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+    )
+    return ruleset.with_version(version)
+
+
+def active_version(connection: Connection) -> int | None:
+    return connection.execute(select(ACTIVE_VERSION)).scalar_one_or_none()
+
+
+def load_version(connection: Connection, version: int, registry: RuleKindRegistry) -> Ruleset:
+    row = connection.execute(
+        select(rulesets.c.text, rulesets.c.source).where(rulesets.c.version == version)
+    ).first()
+    if row is None:
+        raise NotConfiguredError(f"ruleset version {version} does not exist")
+    return load_ruleset(row.text, registry, source=row.source).with_version(version)
+
+
+class RulesetCache:
+    """Compiled rulesets by version: compiling a rule file is far slower than scoring."""
+
+    def __init__(self, registry: RuleKindRegistry) -> None:
+        self.registry = registry
+        self._by_version: dict[int, Ruleset] = {}
+
+    def remember(self, ruleset: Ruleset) -> None:
+        if ruleset.version is not None:
+            self._by_version[ruleset.version] = ruleset
+
+    def get(self, connection: Connection, version: int | None) -> Ruleset:
+        if version is None:
+            raise NotConfiguredError(
+                "no active ruleset: call Engagement.activate_rules(path) first "
+                "(engagement.DEFAULT_RULES_PATH is the shipped default)"
+            )
+        ruleset = self._by_version.get(version)
+        if ruleset is None:
+            ruleset = load_version(connection, version, self.registry)
+            self._by_version[version] = ruleset
+        return ruleset
+
+    def active(self, connection: Connection) -> Ruleset:
+        return self.get(connection, active_version(connection))

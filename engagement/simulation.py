@@ -1,0 +1,175 @@
+"""Running a file of actions through the engine: what HR uses to try a rule file."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .actions import Action, parse_action_json
+from .engine import Engagement
+from .exceptions import InvalidActionError, InvalidInputError
+
+CHUNK = 5000
+
+
+@dataclass(slots=True)
+class MemberResult:
+    member: str
+    points: int
+    actions: int
+    display_name: str | None = None
+    team: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "points": self.points,
+            "actions": self.actions,
+            "display_name": self.display_name,
+            "team": self.team,
+        }
+
+
+@dataclass(slots=True)
+class Distribution:
+    """How points are spread: a healthy programme is not carried by a handful."""
+
+    members: int
+    points: int
+    mean: float
+    median: float
+    top_10_percent_share: float
+
+    @classmethod
+    def of(cls, points: list[int]) -> Distribution:
+        ordered = sorted(points, reverse=True)
+        total = sum(ordered)
+        count = len(ordered)
+        top = ordered[: max(1, math.ceil(count / 10))] if count else []
+        middle = sorted(ordered)
+        median = (
+            0.0
+            if not count
+            else float(middle[count // 2])
+            if count % 2
+            else (middle[count // 2 - 1] + middle[count // 2]) / 2
+        )
+        return cls(
+            members=count,
+            points=total,
+            mean=total / count if count else 0.0,
+            median=median,
+            top_10_percent_share=sum(top) / total if total else 0.0,
+        )
+
+
+@dataclass(slots=True)
+class SimulationResult:
+    actions: int
+    duplicates: int
+    ruleset_version: int | None
+    members: list[MemberResult] = field(default_factory=list)
+
+    @property
+    def distribution(self) -> Distribution:
+        return Distribution.of([m.points for m in self.members])
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.distribution
+        return {
+            "actions": self.actions,
+            "duplicates": self.duplicates,
+            "ruleset_version": self.ruleset_version,
+            "distribution": {
+                "members": d.members,
+                "points": d.points,
+                "mean": round(d.mean, 2),
+                "median": d.median,
+                "top_10_percent_share": round(d.top_10_percent_share, 4),
+            },
+            "members": [m.to_json() for m in self.members],
+        }
+
+
+def read_actions(path: str | Path) -> Iterator[Action]:
+    """Actions from a JSONL file; a bad line raises with ``FILE:LINE:`` in front."""
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield parse_action_json(line)
+            except InvalidActionError as exc:
+                raise InvalidActionError(f"{path}:{number}: {exc}") from None
+
+
+def load_members(engine: Engagement, path: str | Path) -> int:
+    """Members from a JSONL file of ``{member, display_name, team, timezone, opted_in}``."""
+    count = 0
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                member_id = data.pop("member")
+                engine.upsert_member(member_id, **data)
+            except (ValueError, KeyError, TypeError, InvalidInputError) as exc:
+                raise InvalidInputError(f"{path}:{number}: {exc}") from None
+            count += 1
+    return count
+
+
+def simulate(
+    engine: Engagement, actions_path: str | Path, *, members_path: str | Path | None = None
+) -> SimulationResult:
+    """Record every action of ``actions_path`` (members created on the fly) and total up.
+
+    ``engine`` must have its schema and an active ruleset.  Actions go in chunks of
+    {CHUNK}, each in its own transaction.
+    """
+    if members_path is not None:
+        load_members(engine, members_path)
+    recorded = duplicates = 0
+    per_member: Counter[str] = Counter()
+    chunk: list[Action] = []
+
+    def flush() -> None:
+        nonlocal recorded, duplicates
+        for award in engine.record_many(chunk, create_members=True):
+            recorded += 1
+            duplicates += award.duplicate
+            if not award.duplicate:
+                per_member[award.member] += 1
+        chunk.clear()
+
+    for action in read_actions(actions_path):
+        chunk.append(action)
+        if len(chunk) >= CHUNK:
+            flush()
+    flush()
+    totals = engine.totals()
+    results = []
+    for member_id, points in totals.items():
+        info = engine.get_member(member_id)
+        results.append(
+            MemberResult(
+                member=member_id,
+                points=points,
+                actions=per_member[member_id],
+                display_name=info.display_name if info else None,
+                team=info.team if info else None,
+            )
+        )
+    results.sort(key=lambda m: (-m.points, m.member))
+    return SimulationResult(
+        actions=recorded,
+        duplicates=duplicates,
+        ruleset_version=engine.active_rules().version,
+        members=results,
+    )
