@@ -27,8 +27,8 @@ programme.  About 80 % of members have opted in.
     object (``sug-...``); only kudos have a ``target``.  Lines are sorted by instant (``at``
     converted to UTC), except for deliberate edge cases:
 
-    * five late actions, each placed after actions 8 to 20 days younger than itself, as if a
-      network's API had reported them late;
+    * five late actions, each placed after the actions of the following 8 to 20 days, as if
+      a network's API had reported them late;
     * a few actions at exactly Monday 00:00 local time (and one at Sunday 23:59:59), in
       Paris, London, New York and Singapore, to exercise week boundaries.
 
@@ -74,6 +74,7 @@ Each member follows one persona.  The persona is recorded in this table and in
 import json
 import math
 import random
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -138,7 +139,7 @@ class Member:
         }
 
 
-P = Persona
+P = Persona  # keeps the table below on one line a member
 MEMBERS: Final = (
     Member("m-001", "Camille Laurent", "Marketing", PARIS, P.AMBASSADOR),
     Member("m-002", "Thomas Bernard", "Sales", PARIS, P.AMBASSADOR),
@@ -742,6 +743,13 @@ EVENTS: Final = (
     "the summer sales kickoff",
     "a CIO breakfast in London",
 )
+HOME_CITIES: Final[Mapping[str, str]] = {
+    PARIS: "Paris",
+    LONDON: "London",
+    BERLIN: "Berlin",
+    NEW_YORK: "New York",
+    SINGAPORE: "Singapore",
+}
 WHEN: Final = ("last spring", "in June", "earlier this year", "last autumn", "two years ago")
 WEEKDAY_NAMES: Final = (
     "Monday",
@@ -1086,7 +1094,6 @@ RECRUITER_CHANNELS: Final[Mapping[str, int]] = {
     "linkedin": 70,
     "x": 10,
     "facebook": 10,
-    "xing": 10,
 }
 # Median impressions of an ordinary member's share; email has no tracking, hence no metrics.
 CHANNEL_REACH: Final[Mapping[str, int]] = {
@@ -1221,6 +1228,7 @@ class Simulator:
         self.tz = ZoneInfo(member.timezone)
         self.actions: list[Action] = []
         self._texts: set[str] = set()
+        self._uses: Counter[str] = Counter()
         self._suggestions = 0
 
     def run(self) -> list[Action]:
@@ -1257,8 +1265,8 @@ class Simulator:
 
     def sandwich_board(self) -> None:
         verbatim_rate = self.rng.uniform(0.5, 0.9)
-        shared: list[Content] = []
         for day in days():
+            today: list[Content] = []
             if day.weekday() < 5:
                 total = max(0, round(self.rng.gauss(8, 2.5)))
             else:
@@ -1269,11 +1277,11 @@ class Simulator:
                 total -= size
                 at = self.work_time(day)
                 for _ in range(size):
-                    if shared and self.rng.random() < 0.1:  # the same content again
-                        content = self.rng.choice(shared[-10:])
+                    if today and self.rng.random() < 0.06:  # the same content, again
+                        content = self.rng.choice(today)
                     else:
-                        content = self.pick_content(day, CORPORATE_KINDS)
-                    shared.append(content)
+                        content = self.pick_content(day, CORPORATE_KINDS, avoid=today)
+                    today.append(content)
                     text = content.suggested_text if self.rng.random() < verbatim_rate else None
                     self.share(at, content, "linkedin", text, reach=0.3, engagement=0.3)
                     at += timedelta(seconds=self.rng.randint(15, 240))
@@ -1296,7 +1304,7 @@ class Simulator:
         for day in days():
             for _ in range(self.count(day, 0.4, weekend=0.25)):
                 text = self.long_text(day, favourites, POST_HOOKS, 45, 130)
-                channel = weighted(self.rng, POST_CHANNELS)
+                channel = self.pick_channel(POST_CHANNELS)
                 self.post(self.work_time(day), channel, text, reach=2.0, engagement=2.0)
             for _ in range(self.count(day, 0.15)):
                 self.authentic_share(self.work_time(day))
@@ -1336,7 +1344,7 @@ class Simulator:
                 text = self.fill(self.rng.choice(RECRUITER_LINES), day)
                 if self.rng.random() < 0.4:
                     text += " #hiring"
-                channel = weighted(self.rng, RECRUITER_CHANNELS)
+                channel = self.pick_channel(RECRUITER_CHANNELS)
                 self.share(self.work_time(day), content, channel, text, reach=1.5)
             for _ in range(self.count(day, 0.2)):
                 self.read(self.work_time(day), self.pick_content(day, ALL_KINDS))
@@ -1395,13 +1403,13 @@ class Simulator:
         if self.member.id in KUDOS_RING:
             partner = next(m for m in KUDOS_RING if m != self.member.id)
             for day in days():
-                text = self.rng.choice(RING_KUDOS)
-                self.kudos(self.work_time(day), self.world.member(partner), text)
+                thanks = self.rng.choice(RING_KUDOS)
+                self.kudos(self.work_time(day), self.world.member(partner), thanks)
         else:
             weekdays = [day for day in days() if day.weekday() < 5]
             for day in sorted(self.rng.sample(weekdays, self.rng.randint(3, 5))):
-                text = self.fill(self.rng.choice(SELF_KUDOS), day)
-                self.kudos(self.work_time(day), self.member, text)
+                thanks = self.fill(self.rng.choice(SELF_KUDOS), day)
+                self.kudos(self.work_time(day), self.member, thanks)
         for day in days():
             for _ in range(self.count(day, 0.5)):
                 content = self.pick_content(day, ALL_KINDS)
@@ -1419,7 +1427,7 @@ class Simulator:
                 self.authentic_share(self.night_time(day))
             for _ in range(self.count(day, 0.1, weekend=1)):
                 text = self.long_text(day, favourites, POST_HOOKS, 45, 130)
-                channel = weighted(self.rng, POST_CHANNELS)
+                channel = self.pick_channel(POST_CHANNELS)
                 self.post(self.night_time(day), channel, text)
             for _ in range(self.count(day, 0.3, weekend=1)):
                 self.read(self.night_time(day), self.pick_content(day, ALL_KINDS))
@@ -1446,10 +1454,7 @@ class Simulator:
         day = at.date()
         kinds = CORPORATE_KINDS if self.rng.random() < 0.2 else OTHER_KINDS
         content = self.pick_content(day, kinds)
-        channels = dict(AUTHENTIC_CHANNELS)
-        if self.member.timezone == BERLIN:
-            channels["xing"] = 20
-        channel = weighted(self.rng, channels)
+        channel = self.pick_channel(AUTHENTIC_CHANNELS)
         text = self.personal_text(day, content, min_words)
         self.share(at, content, channel, text, reach=reach, engagement=1.5)
 
@@ -1519,10 +1524,22 @@ class Simulator:
         span = 3 if day == LAST_DAY else 6
         return self.local(day, time(21)) + timedelta(seconds=self.rng.randrange(span * 3600))
 
-    def pick_content(self, day: date, kinds: Collection[str]) -> Content:
-        """Published content of one of ``kinds``, favouring the most recent."""
+    def pick_channel(self, weights: Mapping[str, int]) -> str:
+        """A channel; members in Germany use Xing a lot more than others."""
+        if self.member.timezone == BERLIN:
+            weights = {**weights, "xing": 20}
+        return weighted(self.rng, weights)
+
+    def pick_content(
+        self, day: date, kinds: Collection[str], avoid: Collection[Content] = ()
+    ) -> Content:
+        """Published content of one of ``kinds``, favouring the most recent.
+
+        Content in ``avoid`` is picked only when nothing else has been published yet.
+        """
         pool = [c for c in self.world.catalogue if c.kind in kinds]
-        available = [c for c in pool if c.published <= day] or pool
+        published = [c for c in pool if c.published <= day] or pool
+        available = [c for c in published if c not in avoid] or published
         weights = [1 / (1 + max(0, (day - c.published).days) / 10) for c in available]
         return self.rng.choices(available, weights)[0]
 
@@ -1552,8 +1569,9 @@ class Simulator:
         recent = day - timedelta(days=rng.randint(1, 4))
         while recent.weekday() >= 5:
             recent -= timedelta(days=1)
+        city = HOME_CITIES[self.member.timezone] if rng.random() < 0.6 else rng.choice(CITIES)
         text = template.format(
-            city=rng.choice(CITIES),
+            city=city,
             client=rng.choice(CLIENTS),
             event=rng.choice(EVENTS),
             when=rng.choice(WHEN),
@@ -1567,13 +1585,18 @@ class Simulator:
         )
         return text[0].upper() + text[1:]
 
-    def quote(self, content: Content) -> str:
-        """A few consecutive words of the suggested text, in quotation marks."""
-        words = content.suggested_text.split()
-        size = self.rng.randint(3, 6)
-        start = self.rng.randrange(len(words) - size + 1)
-        excerpt = " ".join(words[start : start + size]).strip(".,:;!?'\"")
-        return self.rng.choice(QUOTES).format(quote=excerpt)
+    def quote(self, content: Content) -> str | None:
+        """A short clause of the suggested text in quotation marks, if it has one."""
+        clauses = re.split(r"[.,:;!?]+(?:\s+|$)", content.suggested_text)
+        short = [c.strip(" '\"") for c in clauses if 3 <= len(c.split()) <= 9]
+        return self.rng.choice(QUOTES).format(quote=self.rng.choice(short)) if short else None
+
+    def fresh(self, options: Sequence[str]) -> str:
+        """One of ``options``, among those this member has used least so far."""
+        fewest = min(self._uses[option] for option in options)
+        choice = self.rng.choice([option for option in options if self._uses[option] == fewest])
+        self._uses[choice] += 1
+        return choice
 
     def personal_text(self, day: date, content: Content, min_words: int = 10) -> str:
         """The member's own comment on ``content``: 10-40 words, never the same twice."""
@@ -1582,11 +1605,11 @@ class Simulator:
             parts = []
             if self.rng.random() < 0.4:
                 parts.append(self.rng.choice(REACTIONS))
-            parts.append(
-                self.fill(self.rng.choice(TOPIC_REMARKS[self.rng.choice(content.topics)]), day)
-            )
-            if self.rng.random() < 0.35:
-                parts.append(self.quote(content))
+            topic = self.rng.choice(content.topics)
+            parts.append(self.fill(self.fresh(TOPIC_REMARKS[topic]), day))
+            quote = self.quote(content) if self.rng.random() < 0.35 else None
+            if quote is not None:
+                parts.append(quote)
             if self.rng.random() < 0.4:
                 parts.append(self.fill(self.rng.choice(CLOSERS), day))
             return " ".join(parts)
@@ -1600,7 +1623,7 @@ class Simulator:
 
         def compose() -> str:
             topic = self.rng.choice(topics)
-            parts = [self.fill(self.rng.choice(hooks), day, topic)]
+            parts = [self.fill(self.fresh(hooks), day, topic)]
             remarks = self.rng.sample(TOPIC_REMARKS[topic], self.rng.randint(2, 3))
             parts += [self.fill(remark, day) for remark in remarks]
             parts.append(self.rng.choice(REFLECTIONS))
@@ -1672,8 +1695,8 @@ def boundary_actions(world: World) -> list[Action]:
 def with_late_arrivals(actions: list[Action], rng: random.Random, count: int) -> list[Action]:
     """``actions`` (sorted by instant) in file order: ``count`` of them arrive late.
 
-    Each late action keeps its ``at`` but is placed after all actions up to 8-20 days
-    younger, as if the network's API had reported it late.
+    Each late action keeps its ``at`` but is placed after every action of the following 8 to
+    20 days, as if the network's API had reported it late.
     """
     eligible = {"share", "post", "read", "training"}
     candidates = [

@@ -1,0 +1,142 @@
+"""Shared fixtures: an engine on SQLite and on PostgreSQL through one parameter.
+
+PostgreSQL tests run in a schema of their own, dropped afterwards, so they never
+touch other data in the database.  Where the server is not reachable they skip,
+unless ``ENGAGEMENT_REQUIRE_PG=1`` (CI sets it) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from engagement import DEFAULT_RULES_PATH, Engagement
+
+PG_URL = os.environ.get(
+    "ENGAGEMENT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PARIS_SUMMER = timezone(timedelta(hours=2))
+MONDAY = datetime(2026, 7, 6, 9, 0, tzinfo=PARIS_SUMMER)
+"""A Monday morning in Paris (summer time): the start of an ISO week there."""
+
+
+def _postgres_available() -> bool:
+    try:
+        with sa.create_engine(PG_URL).connect() as connection:
+            connection.execute(sa.text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> None:
+    if not _postgres_available():
+        if os.environ.get("ENGAGEMENT_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required (ENGAGEMENT_REQUIRE_PG=1) but {PG_URL} is down")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+
+
+@pytest.fixture
+def pg_schema_url(postgres_ready: None) -> Iterator[str]:
+    """A URL whose connections use a fresh, private PostgreSQL schema."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'engagement.db'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engagement]:
+    """An engine with its tables and the shipped default rules active."""
+    engagement = Engagement(database_url)
+    engagement.create_schema()
+    engagement.activate_rules(DEFAULT_RULES_PATH)
+    yield engagement
+    engagement.database.dispose()
+
+
+@pytest.fixture
+def memory_engine() -> Iterator[Engagement]:
+    """A fast in-memory SQLite engine, for tests about scoring rather than storage."""
+    engagement = Engagement("sqlite://")
+    engagement.create_schema()
+    engagement.activate_rules(DEFAULT_RULES_PATH)
+    yield engagement
+    engagement.database.dispose()
+
+
+ActionFactory = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def make_action() -> ActionFactory:
+    """Build action dicts with sensible defaults; every call gets a fresh key."""
+    counter = iter(range(1_000_000))
+
+    def build(
+        member: str = "alice",
+        verb: str = "share",
+        at: datetime = MONDAY,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "key": fields.pop("key", f"{member}-{next(counter)}"),
+            "member": member,
+            "verb": verb,
+            "at": at.isoformat(),
+        }
+        if verb in ("share", "read", "suggest"):
+            action["content"] = {"id": "c-1", "kind": "industry", "topics": ["ai"]}
+            action["channel"] = "linkedin" if verb == "share" else "intranet"
+        action.update(fields)
+        return action
+
+    return build
+
+
+BASE_RULES = """
+timezone: Europe/Paris
+verbs:
+  share: {points: 10, content: required}
+  read: {points: 1}
+  post: {points: 30, content: none}
+  kudos: {points: 5, target: required, content: none}
+"""
+
+
+@pytest.fixture
+def engine_with() -> Iterator[Callable[[str], Engagement]]:
+    """In-memory engines whose rules are the base verbs plus the YAML ``rules:`` given."""
+    created: list[Engagement] = []
+
+    def build(rules_yaml: str, *, members: tuple[str, ...] = ("alice", "bob")) -> Engagement:
+        engagement = Engagement("sqlite://")
+        engagement.create_schema()
+        engagement.activate_rules(engagement.load_rules_text(BASE_RULES + rules_yaml))
+        for member in members:
+            engagement.upsert_member(member, timezone="Europe/Paris")
+        created.append(engagement)
+        return engagement
+
+    yield build
+    for engagement in created:
+        engagement.database.dispose()
