@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -76,7 +77,11 @@ def parse_action_json(line: str | bytes) -> Action:
     try:
         return Action.model_validate_json(line)
     except ValidationError as exc:
-        raise _invalid(exc, None) from None
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        raise _invalid(exc, data) from None
 
 
 def _invalid(exc: ValidationError, data: object) -> InvalidActionError:

@@ -245,7 +245,9 @@ def _lock_members(
     """Lock the batch's members (in id order, so concurrent batches cannot deadlock)
     and reserve a run of ``event_seq`` numbers for each."""
     names = sorted(counts)
-    if create_members and names:
+    if not names:
+        return {}
+    if create_members:
         now = datetime.now(UTC)
         connection.execute(
             insert_if_absent(connection, members, "member_id"),

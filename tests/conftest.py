@@ -27,12 +27,15 @@ MONDAY = datetime(2026, 7, 6, 9, 0, tzinfo=PARIS_SUMMER)
 
 
 def _postgres_available() -> bool:
+    probe = sa.create_engine(PG_URL, poolclass=sa.NullPool)
     try:
-        with sa.create_engine(PG_URL).connect() as connection:
+        with probe.connect() as connection:
             connection.execute(sa.text("select 1"))
         return True
-    except Exception:
+    except sa.exc.OperationalError:
         return False
+    finally:
+        probe.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +50,7 @@ def postgres_ready() -> None:
 def pg_schema_url(postgres_ready: None) -> Iterator[str]:
     """A URL whose connections use a fresh, private PostgreSQL schema."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
+    admin = sa.create_engine(PG_URL, poolclass=sa.NullPool)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})

@@ -226,3 +226,8 @@ def test_revocation_signal(alice: Engagement, make_action: ActionFactory) -> Non
         alice.revoke(action["key"], "spam")
         alice.revoke(action["key"], "spam")
     assert len(seen) == 1
+
+
+def test_record_many_of_nothing_does_nothing(alice: Engagement) -> None:
+    assert alice.record_many([]) == []
+    assert counts(alice)[:2] == (0, 0)

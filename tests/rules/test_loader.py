@@ -638,6 +638,14 @@ def stored_versions(engine: Engagement) -> list[tuple[int, bool]]:
         return [(version, bool(active)) for version, active in rows]
 
 
+SHARE_POINTS_LINE = next(
+    number
+    for number, line in enumerate(DEFAULT_RULES_PATH.read_text(encoding="utf-8").splitlines(), 1)
+    if line.startswith("    points: 10          #")
+)
+"""Where the default file sets a share's points (``verbs.share.points``)."""
+
+
 def with_share_points(points: int) -> str:
     text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
     changed = text.replace("    points: 10          #", f"    points: {points}          #", 1)
@@ -656,7 +664,7 @@ def test_activating_a_bad_file_keeps_the_active_version(
         memory_engine.activate_rules(bad)
 
     assert [str(problem) for problem in caught.value.problems] == [
-        f"{bad}:26: verbs.share.points: input should be greater than or equal to 0"
+        f"{bad}:{SHARE_POINTS_LINE}: verbs.share.points: input should be greater than or equal to 0"
     ]
     after = memory_engine.active_rules()
     assert after.version == before.version == 1

@@ -1,0 +1,137 @@
+"""The ledger is a pure function of the action log and the ruleset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from conftest import MONDAY
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engagement import DEFAULT_RULES_PATH, Engagement
+
+MEMBERS = ("ana", "ben", "chloé")
+ZONES = {"ana": "Europe/Paris", "ben": "Asia/Singapore", "chloé": "America/New_York"}
+PHRASES = (
+    "Great read",
+    "Our team worked months on this launch and I could not be prouder of them",
+    "Three lessons here for anyone running data projects in a regulated industry",
+    "Must read",
+)
+
+
+@st.composite
+def actions(draw: st.DrawFn, key: int) -> dict[str, Any]:
+    member = draw(st.sampled_from(MEMBERS))
+    verb = draw(st.sampled_from(("share", "share", "share", "read", "post", "kudos", "suggest")))
+    at = MONDAY + timedelta(minutes=draw(st.integers(0, 60 * 24 * 40)))
+    action: dict[str, Any] = {
+        "key": f"k{key}",
+        "member": member,
+        "verb": verb,
+        "at": at.isoformat(),
+    }
+    if verb in ("share", "read", "suggest"):
+        action["content"] = {
+            "id": f"c{draw(st.integers(0, 6))}",
+            "kind": draw(st.sampled_from(("corporate", "industry", "culture"))),
+            "topics": draw(st.lists(st.sampled_from(("ai", "cloud", "hiring")), max_size=2)),
+            "suggested_text": "A new study on cloud costs in the public sector",
+        }
+        action["channel"] = draw(st.sampled_from(("linkedin", "x", "intranet")))
+    if verb in ("share", "post", "suggest"):
+        action["text"] = draw(st.sampled_from(PHRASES))
+    if verb == "kudos":
+        action["target"] = draw(st.sampled_from(MEMBERS))
+    return action
+
+
+def logs() -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.integers(1, 40).flatmap(
+        lambda n: st.tuples(*(actions(i) for i in range(n))).map(list)
+    )
+
+
+def fresh_engine() -> Engagement:
+    engine = Engagement("sqlite://")
+    engine.create_schema()
+    engine.activate_rules(DEFAULT_RULES_PATH)
+    for member, zone in ZONES.items():
+        engine.upsert_member(member, timezone=zone)
+    return engine
+
+
+def awards_in_ledger(engine: Engagement) -> dict[str, tuple[int, Any]]:
+    return {
+        entry.key: (entry.points, entry.explanation)
+        for entry in engine.ledger()
+        if entry.entry_kind == "award"
+    }
+
+
+def awards_replayed(engine: Engagement) -> dict[str, tuple[int, Any]]:
+    return {a.key: (a.points, a.explanation()) for a in engine.replayed_awards()}
+
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(logs())
+def test_one_by_one_in_bulk_and_replayed_give_identical_ledgers(log: list[dict[str, Any]]) -> None:
+    one_by_one, bulk = fresh_engine(), fresh_engine()
+    for action in log:
+        one_by_one.record(action)
+    split = len(log) // 2
+    bulk.record_many(log[:split])
+    bulk.record_many(log[split:])
+    expected = awards_in_ledger(one_by_one)
+    assert awards_in_ledger(bulk) == expected
+    assert awards_replayed(one_by_one) == expected
+    assert awards_replayed(bulk) == expected
+    assert one_by_one.totals() == bulk.totals()
+
+
+@PROPERTY
+@given(logs(), st.data())
+def test_replay_reproduces_a_log_with_revocations(
+    log: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    engine = fresh_engine()
+    for action in log:
+        engine.record(action)
+        if data.draw(st.booleans()):
+            victim = data.draw(st.sampled_from(log[: log.index(action) + 1]))
+            engine.revoke(victim["key"], "test")
+    assert awards_replayed(engine) == awards_in_ledger(engine)
+    report = engine.replay()
+    assert report.changed == 0
+    assert sum(engine.totals().values()) == report.points_after
+
+
+def test_replay_apply_rescored_under_new_rules_appends_adjustments(
+    memory_engine: Engagement,
+) -> None:
+    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    for hour in range(3):
+        memory_engine.record(
+            {
+                "key": f"p{hour}",
+                "member": "ana",
+                "verb": "post",
+                "at": (MONDAY + timedelta(hours=hour)).isoformat(),
+                "text": "An original post",
+            }
+        )
+    before = memory_engine.points("ana")
+    text = DEFAULT_RULES_PATH.read_text().replace("points: 30 ", "points: 40 ")
+    memory_engine.activate_rules(memory_engine.load_rules_text(text))
+    dry = memory_engine.replay()
+    assert (dry.changed, dry.applied) == (3, False)
+    assert memory_engine.points("ana") == before
+    applied = memory_engine.replay(apply=True)
+    assert memory_engine.points("ana") == applied.points_after == before + 30
+    kinds = [entry.entry_kind for entry in memory_engine.ledger("ana")]
+    assert kinds == ["award"] * 3 + ["adjustment"] * 3
+    assert memory_engine.replay().changed == 0
