@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngagementError as exc:
         print(f"engagement: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"engagement: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ when the second upgrades its read lock.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,9 +51,14 @@ def insert_if_absent(connection: Connection, table: Table, *unique: str) -> Inse
     """``INSERT … ON CONFLICT (unique) DO NOTHING`` for the connection's dialect.
 
     This is how everything awarded is awarded once: the database's unique constraint
-    decides, never a check followed by an insert.
+    decides, never a check followed by an insert.  Statements are built once per
+    dialect and table: building one costs more than running it on SQLite.
     """
-    name = connection.dialect.name
+    return _insert_if_absent(connection.dialect.name, table, unique)
+
+
+@lru_cache(maxsize=64)
+def _insert_if_absent(name: str, table: Table, unique: tuple[str, ...]) -> Insert:
     if name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(unique))
     if name == "sqlite":

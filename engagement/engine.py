@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from . import recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
 from .database import create_database_engine
+from .history_cache import HistoryCache
 from .members import Member, get_member, upsert_member
 from .revocation import Revocation
 from .rules import default_registry, load_ruleset, load_ruleset_file
@@ -30,8 +32,9 @@ from .tables import actions, ledger, members, metadata
 
 logger = logging.getLogger("engagement")
 
-Notice = tuple[NamedSignal, dict[str, Any]]
-_PENDING = "engagement.pending_notices"
+AfterCommit = Callable[[], None]
+"""Work that must wait until the transaction commits: signals, cache refills."""
+_PENDING = "engagement.after_commit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class Engagement:
         )
         self.rule_kinds = rule_kinds if rule_kinds is not None else default_registry()
         self._rulesets = RulesetCache(self.rule_kinds)
+        self._histories = HistoryCache()
 
     # -- schema and rules ---------------------------------------------------------
 
@@ -143,10 +147,15 @@ class Engagement:
         nothing new and returns the first award with ``duplicate=True``.
         """
         parsed = parse_action(action)
-        with self._unit(session) as (connection, notices):
-            award = recording.record_one(connection, parsed, self._rulesets)
+        with self._unit(session) as (connection, after_commit):
+            recorded = recording.record_one(connection, parsed, self._rulesets, self._histories)
+            award = recorded.award
+            if recorded.history is not None and recorded.member_pk is not None:
+                after_commit.append(
+                    partial(self._histories.put, recorded.member_pk, recorded.history)
+                )
             if not award.duplicate:
-                _announce_award(notices, award)
+                _announce_award(after_commit, award)
         return award
 
     def record_many(
@@ -164,7 +173,7 @@ class Engagement:
         (not opted in).  Every action is validated before anything is written.
         """
         parsed = [parse_action(action) for action in actions]
-        with self._unit(session) as (connection, notices):
+        with self._unit(session) as (connection, after_commit):
             ruleset = self._rulesets.active(connection)
             awards = recording.record_batch(
                 connection, parsed, ruleset, create_members=create_members
@@ -172,7 +181,7 @@ class Engagement:
             if notify:
                 for award in awards:
                     if not award.duplicate:
-                        _announce_award(notices, award)
+                        _announce_award(after_commit, award)
         return awards
 
     def revoke(self, key: str, reason: str, *, session: Session | None = None) -> Revocation:
@@ -182,10 +191,10 @@ class Engagement:
         ``duplicate=True``.  Raises :class:`engagement.UnknownActionError` for a key
         never recorded.
         """
-        with self._unit(session) as (connection, notices):
+        with self._unit(session) as (connection, after_commit):
             result = revocation.revoke(connection, key, reason)
             if not result.duplicate and signals.action_revoked.receivers:
-                notices.append((signals.action_revoked, {"revocation": result}))
+                after_commit.append(partial(_send, signals.action_revoked, revocation=result))
         return result
 
     # -- replay and reading -------------------------------------------------------
@@ -255,50 +264,56 @@ class Engagement:
         with self._unit(session) as (connection, _):
             return [LedgerEntry(*row) for row in connection.execute(query)]
 
-    # -- transactions and notices -------------------------------------------------
+    # -- transactions and after_commit -------------------------------------------------
 
     @contextmanager
-    def _unit(self, session: Session | None) -> Iterator[tuple[Connection, list[Notice]]]:
-        notices: list[Notice] = []
+    def _unit(self, session: Session | None) -> Iterator[tuple[Connection, list[AfterCommit]]]:
+        """A connection in a transaction, and a list of work to run once it commits."""
+        after_commit: list[AfterCommit] = []
         if session is None:
             with self.database.begin() as connection:
-                yield connection, notices
-            _deliver(notices)
+                yield connection, after_commit
+            _run(after_commit)
             return
-        yield session.connection(), notices
-        if notices:
-            _defer_until_commit(session, notices)
+        yield session.connection(), after_commit
+        if after_commit:
+            _defer_until_commit(session, after_commit)
 
 
-def _announce_award(notices: list[Notice], award: Award) -> None:
+def _announce_award(after_commit: list[AfterCommit], award: Award) -> None:
     if signals.action_recorded.receivers:
-        notices.append((signals.action_recorded, {"award": award}))
+        after_commit.append(partial(_send, signals.action_recorded, award=award))
     if award.points > 0 and signals.points_awarded.receivers:
-        notices.append((signals.points_awarded, {"award": award}))
+        after_commit.append(partial(_send, signals.points_awarded, award=award))
 
 
-def _deliver(notices: list[Notice]) -> None:
-    for signal, payload in notices:
-        for receiver in signal.receivers_for(None):
-            try:
-                receiver(None, **payload)
-            except Exception:
-                logger.exception("receiver %r of signal %r failed", receiver, signal.name)
+def _send(signal: NamedSignal, **payload: Any) -> None:
+    """Send ``signal`` to each receiver in turn; one that raises is logged and skipped."""
+    for receiver in signal.receivers_for(None):
+        try:
+            receiver(None, **payload)
+        except Exception:
+            logger.exception("receiver %r of signal %r failed", receiver, signal.name)
 
 
-def _defer_until_commit(session: Session, notices: list[Notice]) -> None:
-    pending: list[Notice] | None = session.info.get(_PENDING)
+def _run(after_commit: list[AfterCommit]) -> None:
+    for work in after_commit:
+        work()
+
+
+def _defer_until_commit(session: Session, after_commit: list[AfterCommit]) -> None:
+    pending: list[AfterCommit] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
 
         def _after_commit(committed: Session) -> None:
             ready = list(committed.info.get(_PENDING, ()))
             committed.info[_PENDING] = []
-            _deliver(ready)
+            _run(ready)
 
         def _after_rollback(rolled_back: Session) -> None:
             rolled_back.info[_PENDING] = []
 
         event.listen(session, "after_commit", _after_commit)
         event.listen(session, "after_rollback", _after_rollback)
-    pending.extend(notices)
+    pending.extend(after_commit)

@@ -9,10 +9,12 @@ processes recording for the same member cannot both miss each other's action.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -27,10 +29,11 @@ from sqlalchemy import (
 )
 
 from .actions import Action, action_row, check_action, fact_from_row
-from .database import insert_if_absent
+from .database import _insert_if_absent, insert_if_absent
 from .exceptions import UnknownMemberError
 from .facts import Fact, Step
 from .history import MemberHistory
+from .history_cache import CachedHistory, HistoryCache
 from .periods import from_timestamp, zone
 from .rules.ruleset import Ruleset
 from .rules.store import ACTIVE_VERSION, RulesetCache
@@ -76,6 +79,12 @@ _HISTORY = select(*_HISTORY_COLUMNS).where(
     or_(actions.c.at >= bindparam("since"), actions.c.content_id == bindparam("content_id")),
     _NOT_REVOKED,
 )
+_OLDER_SAME_CONTENT = select(*_HISTORY_COLUMNS).where(
+    actions.c.member_pk == bindparam("pk"),
+    actions.c.at < bindparam("since"),
+    actions.c.content_id == bindparam("content_id"),
+    _NOT_REVOKED,
+)
 _EXISTING_AWARDS = (
     select(
         actions.c.key,
@@ -92,12 +101,23 @@ _EXISTING_AWARDS = (
 _INSERT_LEDGER = insert(ledger)
 
 
-def record_one(connection: Connection, action: Action, cache: RulesetCache) -> Award:
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An award, and what to keep once its transaction has committed."""
+
+    award: Award
+    member_pk: int | None = None
+    history: CachedHistory | None = None
+
+
+def record_one(
+    connection: Connection, action: Action, rulesets: RulesetCache, histories: HistoryCache
+) -> Recorded:
     """Log ``action`` and award its points, or return the award its key already has."""
     probe = connection.execute(_PROBE, {"key": action.key}).one()
     if probe[1] is not None:
-        return existing_awards(connection, [action.key])[action.key]
-    ruleset = cache.get(connection, probe[0])
+        return Recorded(existing_awards(connection, [action.key])[action.key])
+    ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
     member = connection.execute(_LOCK_MEMBER, {"member": action.member}).first()
     if member is None:
@@ -110,28 +130,60 @@ def record_one(connection: Connection, action: Action, cache: RulesetCache) -> A
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     tz = zone(tz_name)
     fact = fact_from_row(row, action.member, tz)
-    since = ruleset.lookback(fact)
-    history = MemberHistory(ruleset)
-    history.add_all(
-        _history_fact(h._mapping, action.member, tz)
-        for h in connection.execute(
-            _HISTORY,
-            {
-                "pk": member_pk,
-                "since": from_timestamp(since) if since is not None else FAR_FUTURE,
-                "content_id": fact.content_id,
-            },
-        )
-    )
-    steps = score_and_remember(fact, history, ruleset)
-    action_id = connection.execute(
-        insert_if_absent(connection, actions, "key").returning(actions.c.id), row
-    ).scalar()
+    entry = _current_history(connection, histories.take(member_pk), fact, member_pk, seq, ruleset)
+    steps = score_and_remember(fact, entry.history, ruleset)
+    entry.seq = seq
+    action_id = connection.execute(_log_action(connection.dialect.name), row).scalar()
     if action_id is None:  # a concurrent transaction logged the same key first
-        return existing_awards(connection, [action.key])[action.key]
+        return Recorded(existing_awards(connection, [action.key])[action.key])
     award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
     connection.execute(_INSERT_LEDGER, [_award_entry(action_id, member_pk, award)])
-    return award
+    return Recorded(award, member_pk, entry)
+
+
+@lru_cache(maxsize=4)
+def _log_action(dialect: str) -> Any:
+    return _insert_if_absent(dialect, actions, ("key",)).returning(actions.c.id)
+
+
+def _current_history(
+    connection: Connection,
+    cached: CachedHistory | None,
+    fact: Fact,
+    member_pk: int,
+    seq: int,
+    ruleset: Ruleset,
+) -> CachedHistory:
+    """The member's history as the database holds it now, from the cache if it can be
+    trusted (see :mod:`engagement.history_cache`), else from the database."""
+    since = ruleset.lookback(fact)
+    start = since if since is not None else math.inf
+    if (
+        cached is None
+        or cached.seq != seq - 1
+        or cached.ruleset_version != ruleset.version
+        or start < cached.since
+    ):
+        history = MemberHistory(ruleset)
+        rows = connection.execute(
+            _HISTORY,
+            {"pk": member_pk, "since": _instant(start), "content_id": fact.content_id},
+        )
+        history.add_all(_history_fact(r._mapping, fact.member, fact.tz) for r in rows)
+        contents = {fact.content_id} if fact.content_id is not None else set()
+        return CachedHistory(history, ruleset.version, seq - 1, start, contents)
+    if fact.content_id is not None and fact.content_id not in cached.contents:
+        rows = connection.execute(
+            _OLDER_SAME_CONTENT,
+            {"pk": member_pk, "since": _instant(cached.since), "content_id": fact.content_id},
+        )
+        cached.history.add_all(_history_fact(r._mapping, fact.member, fact.tz) for r in rows)
+        cached.contents.add(fact.content_id)
+    return cached
+
+
+def _instant(ts: float) -> datetime:
+    return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
 
 
 def _history_fact(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from .actions import fact_from_row
 from .history import MemberHistory
@@ -113,6 +113,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
     }
     report = ReplayReport(applied=apply)
     adjustments: list[dict[str, Any]] = []
+    adjusted: set[int] = set()
     now = datetime.now(UTC)
     for replayed in replay_awards(connection, ruleset):
         report.actions += 1
@@ -128,6 +129,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
         if len(report.examples) < 20:
             report.examples.append((replayed.award.key, before, after))
         if apply:
+            adjusted.add(replayed.member_pk)
             explanation = replayed.award.explanation()
             explanation["previous"] = before
             adjustments.append(
@@ -147,4 +149,12 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
             adjustments.clear()
     if adjustments:
         connection.execute(insert(ledger), adjustments)
+    if adjusted:
+        # Rescoring changes what later actions of these members see (caps): bumping
+        # their counter tells every process that its cached histories are stale.
+        connection.execute(
+            update(members)
+            .where(members.c.id.in_(sorted(adjusted)))
+            .values(event_seq=members.c.event_seq + 1)
+        )
     return report

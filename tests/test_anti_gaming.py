@@ -11,11 +11,33 @@ from conftest import MONDAY
 from engagement import DEFAULT_RULES_PATH, Engagement
 
 WEEKS = 8
-WORDS = (
-    "customers budget pilot lessons migration latency onboarding mentoring roadmap "
-    "hiring carbon suppliers security audit workshop feedback analytics pricing "
-    "partners community accessibility training retention dashboards forecasting"
-).split()
+WORDS = [
+    "customers",
+    "budget",
+    "pilot",
+    "lessons",
+    "migration",
+    "latency",
+    "onboarding",
+    "mentoring",
+    "roadmap",
+    "hiring",
+    "carbon",
+    "suppliers",
+    "security",
+    "audit",
+    "workshop",
+    "feedback",
+    "analytics",
+    "pricing",
+    "partners",
+    "community",
+    "accessibility",
+    "training",
+    "retention",
+    "dashboards",
+    "forecasting",
+]
 
 
 def corporate_item(week: int, n: int) -> dict[str, Any]:

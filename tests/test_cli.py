@@ -14,14 +14,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-import sqlalchemy.exc
 import yaml
 
 from engagement import DEFAULT_RULES_PATH
 from engagement.cli import main
 from engagement.rules import default_registry, ruleset_json_schema
 
-ACTIONS = [
+ACTIONS: list[dict[str, Any]] = [
     {
         "key": "a-1",
         "member": "alice",
@@ -240,7 +239,8 @@ def test_simulate_reports_a_naive_timestamp_with_its_line_and_exits_2(
     out, err = capsys.readouterr()
     # Line 5: two actions, the blank line, then two more before the naive one.
     assert err == (
-        f"engagement: {actions}:5: at: needs a time zone offset, e.g. 2026-07-01T09:00:00+02:00\n"
+        f"engagement: {actions}:5: action 'b-2': "
+        "at: needs a time zone offset, e.g. 2026-07-01T09:00:00+02:00\n"
     )
     assert out == ""
 
@@ -267,12 +267,6 @@ def test_simulate_with_a_bad_rule_file_exits_1(
     assert err.splitlines() == [line.format(path=bad_rules) for line in BAD_RULES_PROBLEMS]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="BUG: cli._simulate lets FileNotFoundError from simulation.read_actions escape "
-    "main() as a traceback (exit status 1, the 'invalid rule file' code) instead of exit 2",
-)
 def test_simulate_with_a_missing_actions_file_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -321,13 +315,6 @@ def test_replay_reports_changes_under_a_new_ruleset(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlalchemy.exc.OperationalError,
-    reason="BUG: cli._replay on a database without the engine's tables lets "
-    "sqlalchemy.exc.OperationalError ('no such table: engagement_rulesets', raised from "
-    "rules/store.py active_version) escape main() instead of exiting 2 with a message",
-)
 def test_replay_on_a_database_without_tables_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -56,8 +56,9 @@ def load_ruleset(text: str, registry: RuleKindRegistry, *, source: str = "<rules
             report(tuple(error["loc"]), _message(error, RuleFile))
         file = None
     params = _validate_rules(data.get("rules"), registry, report)
-    if file is not None:
-        _check_references(file, params, report)
+    verbs = data.get("verbs")
+    if isinstance(verbs, Mapping):
+        _check_references(sorted(map(str, verbs)), params, report)
     if problems or file is None:
         raise RuleFileError(sorted(problems, key=lambda p: (p.line or 0, p.path)))
     rules = [registry.get(p.kind)(p, Clock(file.week_start_index)) for p in params.values()]
@@ -101,11 +102,11 @@ def _validate_rules(
     return valid
 
 
-def _check_references(file: RuleFile, params: Mapping[int, RuleParams], report: Any) -> None:
-    known = sorted(file.verbs)
+def _check_references(known: list[str], params: Mapping[int, RuleParams], report: Any) -> None:
+    """Rules may only name verbs the file defines (checked even if other parts are bad)."""
     for position, rule in params.items():
         for index, verb in enumerate(rule.verbs or ()):
-            if verb not in file.verbs:
+            if verb not in known:
                 report(
                     ("rules", position, "verbs", index),
                     f"undefined verb {verb!r}; defined verbs: {', '.join(known)}",

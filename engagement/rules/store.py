@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, inspect, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..exceptions import NotConfiguredError
 from ..tables import rulesets
@@ -44,7 +45,14 @@ def activate(connection: Connection, ruleset: Ruleset, source: str) -> Ruleset:
 
 
 def active_version(connection: Connection) -> int | None:
-    return connection.execute(select(ACTIVE_VERSION)).scalar_one_or_none()
+    try:
+        return connection.execute(select(ACTIVE_VERSION)).scalar_one_or_none()
+    except DBAPIError as exc:
+        if inspect(connection).has_table(rulesets.name):
+            raise
+        raise NotConfiguredError(
+            "this database has no engagement tables: call Engagement.create_schema() first"
+        ) from exc
 
 
 def load_version(connection: Connection, version: int, registry: RuleKindRegistry) -> Ruleset:

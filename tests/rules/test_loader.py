@@ -540,13 +540,6 @@ def test_one_problem_is_singular_in_the_error_message() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: loader.load_ruleset only runs _check_references when RuleFile validated, "
-        "so any top-level problem hides every undefined-verb reference"
-    ),
-)
 def test_an_undefined_verb_is_reported_beside_an_unrelated_top_level_problem() -> None:
     assert problems(
         """\
