@@ -7,9 +7,13 @@ ledger replayable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import tzinfo
-from typing import Literal
+from datetime import date, datetime, tzinfo
+from types import MappingProxyType
+from typing import Literal, NamedTuple
+
+from .periods import CalendarUnit, Window, calendar_bounds
 
 StepOp = Literal["add", "multiply", "limit"]
 
@@ -38,6 +42,7 @@ class Fact:
     distinct_own_words: int = 0
     fingerprint: str | None = None
     points: int = 0
+    _local_day: date | None = field(default=None, repr=False, compare=False)
 
     @property
     def own_ratio(self) -> float:
@@ -47,18 +52,27 @@ class Fact:
         """The fact's values along ``dimension`` (several for ``topic``, maybe none)."""
         if dimension == "topic":
             return self.topics
-        value = {
-            "verb": self.verb,
-            "channel": self.channel,
-            "content": self.content_id,
-            "content_kind": self.content_kind,
-            "target": self.target,
-        }[dimension]
+        value = getattr(self, _ATTRIBUTES[dimension])
         return (value,) if value is not None else ()
 
+    def period(self, unit: CalendarUnit, week_start: int) -> tuple[float, float]:
+        """``[start, end)`` of the calendar ``unit`` containing the fact, in its zone."""
+        day = self._local_day
+        if day is None:
+            day = self._local_day = datetime.fromtimestamp(self.ts, self.tz).date()
+        return calendar_bounds(unit, day, self.tz, week_start)
 
-@dataclass(frozen=True, slots=True)
-class Step:
+    def window(self, window: Window, week_start: int) -> tuple[float, float]:
+        """``[start, end)`` of ``window`` around the fact."""
+        if window.calendar is not None:
+            return self.period(window.calendar, week_start)
+        return self.ts - window.seconds, self.ts + window.seconds
+
+
+_NO_DETAIL: Mapping[str, object] = MappingProxyType({})
+
+
+class Step(NamedTuple):
     """One line of an award's explanation: which rule changed the points, and how.
 
     ``op`` is ``add`` (``value`` points added), ``multiply`` (running total times
@@ -69,7 +83,7 @@ class Step:
     op: StepOp
     value: float
     text: str
-    detail: dict[str, object] = field(default_factory=dict)
+    detail: Mapping[str, object] = _NO_DETAIL
 
     def apply(self, total: float) -> float:
         if self.op == "add":
@@ -94,11 +108,11 @@ class Step:
             "text": self.text,
         }
         if self.detail:
-            data["detail"] = self.detail
+            data["detail"] = dict(self.detail)
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Step:
+    def from_json(cls, data: Mapping[str, object]) -> Step:
         detail = data.get("detail")
         return cls(
             rule=str(data["rule"]),
@@ -107,6 +121,15 @@ class Step:
             text=str(data["text"]),
             detail=dict(detail) if isinstance(detail, dict) else {},
         )
+
+
+_ATTRIBUTES = {
+    "verb": "verb",
+    "channel": "channel",
+    "content": "content_id",
+    "content_kind": "content_kind",
+    "target": "target",
+}
 
 
 def _number(value: float) -> str:

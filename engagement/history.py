@@ -11,8 +11,8 @@ bulk replay (kept alive across a member's whole log), so both score identically.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .facts import Fact
 
@@ -75,20 +75,30 @@ class TimeIndex:
 class MemberHistory:
     """Everything the ruleset's rules remember about one member's earlier actions."""
 
-    __slots__ = ("_facts", "_ruleset", "indexes")
+    __slots__ = ("_by_verb", "_facts", "_ruleset", "indexes")
 
     def __init__(self, ruleset: Ruleset) -> None:
         self._ruleset = ruleset
         self._facts: dict[int, Fact] = {}
         self.indexes: dict[str, TimeIndex] = {rule.id: TimeIndex() for rule in ruleset.rules}
+        self._by_verb: dict[str, list[tuple[Callable[[Fact], Iterable[Any]], TimeIndex]]] = {}
+
+    def _remembering(self, verb: str) -> list[tuple[Callable[[Fact], Iterable[Any]], TimeIndex]]:
+        pairs = self._by_verb.get(verb)
+        if pairs is None:
+            pairs = self._by_verb[verb] = [
+                (rule.remember, self.indexes[rule.id])
+                for rule in self._ruleset.rules_remembering(verb)
+            ]
+        return pairs
 
     def add(self, fact: Fact) -> None:
         """Remember a scored fact (its ``points`` set)."""
         self._facts[fact.seq] = fact
-        for rule in self._ruleset.rules_remembering(fact.verb):
-            index = self.indexes[rule.id]
-            for key, value in rule.remember(fact):
-                index.add(key, fact.ts, value)
+        ts = fact.ts
+        for remember, index in self._remembering(fact.verb):
+            for key, value in remember(fact):
+                index.add(key, ts, value)
 
     def add_all(self, facts: Iterable[Fact]) -> None:
         for fact in facts:

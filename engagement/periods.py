@@ -70,7 +70,10 @@ def _local_midnight(day: date, tz: tzinfo) -> float:
 
 
 @lru_cache(maxsize=65536)
-def _bounds(unit: CalendarUnit, day: date, tz: tzinfo, week_start: int) -> tuple[float, float]:
+def calendar_bounds(
+    unit: CalendarUnit, day: date, tz: tzinfo, week_start: int
+) -> tuple[float, float]:
+    """``[start, end)`` of the calendar ``unit`` containing local ``day`` in ``tz``."""
     start = _start_of(unit, day, week_start)
     return _local_midnight(start, tz), _local_midnight(_next_start(unit, start), tz)
 
@@ -84,7 +87,7 @@ def period_bounds(
     so a day across a DST change lasts 23 or 25 hours, as the member lived it.
     """
     local_day = datetime.fromtimestamp(ts, tz).date()
-    return _bounds(unit, local_day, tz, week_start)
+    return calendar_bounds(unit, local_day, tz, week_start)
 
 
 def to_timestamp(at: datetime) -> float:

@@ -35,6 +35,7 @@ from .facts import Fact, Step
 from .history import MemberHistory
 from .history_cache import CachedHistory, HistoryCache
 from .periods import from_timestamp, zone
+from .prepared import PreparedCache
 from .rules.ruleset import Ruleset
 from .rules.store import ACTIVE_VERSION, RulesetCache
 from .scoring import Award, score_and_remember
@@ -110,16 +111,22 @@ class Recorded:
     history: CachedHistory | None = None
 
 
+_PREPARED = PreparedCache()
+
+
 def record_one(
     connection: Connection, action: Action, rulesets: RulesetCache, histories: HistoryCache
 ) -> Recorded:
     """Log ``action`` and award its points, or return the award its key already has."""
-    probe = connection.execute(_PROBE, {"key": action.key}).one()
+    prepared = _PREPARED.get
+    probe = prepared("probe", connection, lambda: _PROBE).first(connection, {"key": action.key})
     if probe[1] is not None:
         return Recorded(existing_awards(connection, [action.key])[action.key])
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
-    member = connection.execute(_LOCK_MEMBER, {"member": action.member}).first()
+    member = prepared("lock", connection, lambda: _LOCK_MEMBER).first(
+        connection, {"member": action.member}
+    )
     if member is None:
         raise UnknownMemberError(
             f"member: unknown member {action.member!r}; add it with upsert_member() first",
@@ -133,11 +140,16 @@ def record_one(
     entry = _current_history(connection, histories.take(member_pk), fact, member_pk, seq, ruleset)
     steps = score_and_remember(fact, entry.history, ruleset)
     entry.seq = seq
-    action_id = connection.execute(_log_action(connection.dialect.name), row).scalar()
-    if action_id is None:  # a concurrent transaction logged the same key first
+    inserted = prepared(
+        "log", connection, lambda: _log_action(connection.dialect.name), list(row)
+    ).first(connection, row)
+    if inserted is None:  # a concurrent transaction logged the same key first
         return Recorded(existing_awards(connection, [action.key])[action.key])
     award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
-    connection.execute(_INSERT_LEDGER, [_award_entry(action_id, member_pk, award)])
+    entry_row = _award_entry(inserted[0], member_pk, award)
+    prepared("award", connection, lambda: _INSERT_LEDGER, list(entry_row)).first(
+        connection, entry_row
+    )
     return Recorded(award, member_pk, entry)
 
 
@@ -173,11 +185,11 @@ def _current_history(
         contents = {fact.content_id} if fact.content_id is not None else set()
         return CachedHistory(history, ruleset.version, seq - 1, start, contents)
     if fact.content_id is not None and fact.content_id not in cached.contents:
-        rows = connection.execute(
-            _OLDER_SAME_CONTENT,
+        older = _PREPARED.get("older", connection, lambda: _OLDER_SAME_CONTENT).mappings(
+            connection,
             {"pk": member_pk, "since": _instant(cached.since), "content_id": fact.content_id},
         )
-        cached.history.add_all(_history_fact(r._mapping, fact.member, fact.tz) for r in rows)
+        cached.history.add_all(_history_fact(r, fact.member, fact.tz) for r in older)
         cached.contents.add(fact.content_id)
     return cached
 

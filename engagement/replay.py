@@ -12,11 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from .actions import fact_from_row
+from .facts import Fact
 from .history import MemberHistory
 from .periods import zone
 from .rules.ruleset import Ruleset
@@ -43,8 +43,7 @@ _LOG_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ReplayedAward:
+class ReplayedAward(NamedTuple):
     action_id: int
     member_pk: int
     revoked: bool
@@ -61,31 +60,36 @@ def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[Replayed
         .order_by(revocations.c.member_pk, revocations.c.member_seq)
     ):
         revoked_by_member[member_pk].append((rev_seq, action_seq))
-    revoked_seqs = {
-        (pk, action_seq) for pk, pairs in revoked_by_member.items() for _, action_seq in pairs
-    }
     rows = connection.execution_options(yield_per=5000).execute(
         select(*_LOG_COLUMNS).order_by(actions.c.member_pk, actions.c.member_seq)
     )
     current_pk: int | None = None
     history = MemberHistory(ruleset)
     pending: list[tuple[int, int]] = []
-    for row in rows:
-        if row.member_pk != current_pk:
-            current_pk = row.member_pk
+    revoked: set[int] = set()
+    member = ""
+    version = ruleset.version
+    for (
+        action_id, key, member_pk, seq, at, tz_name, verb, channel, content_id, content_kind,
+        topics, target, words, own_words, distinct_own_words, fingerprint,
+    ) in rows:  # fmt: skip
+        if member_pk != current_pk:
+            current_pk, member = member_pk, names[member_pk]
             history = MemberHistory(ruleset)
-            pending = list(reversed(revoked_by_member.get(row.member_pk, [])))
-        while pending and pending[-1][0] < row.member_seq:
+            pending = list(reversed(revoked_by_member.get(member_pk, ())))
+            revoked = {action_seq for _, action_seq in pending}
+        while pending and pending[-1][0] < seq:
             history.forget(pending.pop()[1])
-        member = names[row.member_pk]
-        fact = fact_from_row(row._mapping, member, zone(row.tz))
+        fact = Fact(
+            seq, member, verb, at.timestamp(), zone(tz_name), channel, content_id,
+            content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
+            fingerprint,
+        )  # fmt: skip
         steps = score_and_remember(fact, history, ruleset)
         yield ReplayedAward(
-            action_id=row.id,
-            member_pk=row.member_pk,
-            revoked=(row.member_pk, row.member_seq) in revoked_seqs,
-            award=Award(row.key, member, row.verb, fact.points, steps, ruleset.version),
-        )
+            action_id, member_pk, seq in revoked,
+            Award(key, member, verb, fact.points, steps, version),
+        )  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ..facts import Fact, Step
 from ..history import TimeIndex
-from ..periods import CALENDAR_UNITS, CalendarUnit, Window, parse_duration, period_bounds
+from ..periods import CALENDAR_UNITS, CalendarUnit, Window, parse_duration
 from .kinds import Clock, RuleKind, RuleParams
 
 
@@ -48,8 +48,7 @@ class Personalisation(RuleKind[PersonalisationParams]):
         self.reuse_seconds = parse_duration(params.reuse_window)
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        if fact.fingerprint is not None:
-            yield fact.fingerprint, 1.0
+        return ((fact.fingerprint, 1.0),) if fact.fingerprint is not None else ()
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.ts - self.reuse_seconds
@@ -113,15 +112,17 @@ class Variety(RuleKind[VarietyParams]):
     phase = "bonus"
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        for dimension in self.params.dimensions:
-            for value in fact.values(dimension):
-                yield (dimension, value), 1.0
+        return [
+            ((dimension, value), 1.0)
+            for dimension in self.params.dimensions
+            for value in fact.values(dimension)
+        ]
 
     def lookback(self, fact: Fact) -> float | None:
-        return period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)[0]
+        return fact.period(self.params.period, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)
+        start, end = fact.period(self.params.period, self.clock.week_start)
         new = [
             f"{dimension.replace('_', ' ')} {value}"
             for dimension in self.params.dimensions

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ..facts import Fact, Step
 from ..history import TimeIndex
-from ..periods import CalendarUnit, period_bounds
+from ..periods import CalendarUnit
 from .kinds import RuleKind, RuleParams
 
 _PERIOD_ADJECTIVE = {
@@ -36,13 +36,13 @@ class Cap(RuleKind[CapParams]):
     phase = "cap"
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        yield "points", float(fact.points)
+        return (("points", float(fact.points)),)
 
     def lookback(self, fact: Fact) -> float | None:
-        return period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)[0]
+        return fact.period(self.params.period, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = period_bounds(self.params.period, fact.ts, fact.tz, self.clock.week_start)
+        start, end = fact.period(self.params.period, self.clock.week_start)
         earned = int(index.total("points", start, end))
         remaining = max(0, self.params.max_points - earned)
         if total <= remaining:

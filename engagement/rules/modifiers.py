@@ -59,16 +59,16 @@ class DiminishingReturns(RuleKind[DiminishingReturnsParams]):
         self.window = Window(params.window)
 
     def _key(self, fact: Fact) -> tuple[str | None, ...]:
-        return tuple(v[0] if (v := fact.values(d)) else None for d in self.params.same)
+        return tuple([v[0] if (v := fact.values(d)) else None for d in self.params.same])
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        yield self._key(fact), 1.0
+        return ((self._key(fact), 1.0),)
 
     def lookback(self, fact: Fact) -> float | None:
-        return self.window.bounds(fact.ts, fact.tz, self.clock.week_start)[0]
+        return fact.window(self.window, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = self.window.bounds(fact.ts, fact.tz, self.clock.week_start)
+        start, end = fact.window(self.window, self.clock.week_start)
         earlier = index.count(self._key(fact), start, end)
         multipliers = self.params.multipliers
         multiplier = multipliers[min(earlier, len(multipliers) - 1)]
@@ -107,8 +107,7 @@ class OncePerContent(RuleKind[OncePerContentParams]):
         return (fact.content_id, fact.channel) if self.params.per_channel else fact.content_id
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        if fact.content_id is not None:
-            yield self._key(fact), 1.0
+        return ((self._key(fact), 1.0),) if fact.content_id is not None else ()
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
         if fact.content_id is None or not index.ever(self._key(fact)):
@@ -153,17 +152,17 @@ class ContentMix(RuleKind[ContentMixParams]):
         self.corporate = frozenset(params.corporate_kinds)
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        yield "all", 1.0
         if fact.content_kind in self.corporate:
-            yield "corporate", 1.0
+            return (("all", 1.0), ("corporate", 1.0))
+        return (("all", 1.0),)
 
     def lookback(self, fact: Fact) -> float | None:
-        return self.window.bounds(fact.ts, fact.tz, self.clock.week_start)[0]
+        return fact.window(self.window, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
         if fact.content_kind not in self.corporate:
             return None
-        start, end = self.window.bounds(fact.ts, fact.tz, self.clock.week_start)
+        start, end = fact.window(self.window, self.clock.week_start)
         actions = index.count("all", start, end) + 1
         corporate = index.count("corporate", start, end) + 1
         allowed = max(self.params.allowance, math.floor(self.params.max_share * actions + 1e-9))
