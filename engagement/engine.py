@@ -35,6 +35,7 @@ logger = logging.getLogger("engagement")
 AfterCommit = Callable[[], None]
 """Work that must wait until the transaction commits: signals, cache refills."""
 _PENDING = "engagement.after_commit"
+DEFAULT_DATABASE = "sqlite:///engagement.db"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,9 @@ class LedgerEntry:
 class Engagement:
     """The gamification engine of one programme, over one database.
 
-    Built from a database URL (``sqlite:///engagement.db``, the embedded default, or
-    ``postgresql+psycopg://…``) or from a host's SQLAlchemy :class:`~sqlalchemy.Engine`.
+    Built from a database URL (by default ``sqlite:///engagement.db``, a file in the
+    working directory; or ``postgresql+psycopg://…``) or from a host's SQLAlchemy
+    :class:`~sqlalchemy.Engine`.
     Every operation accepts ``session=``: given one, it works inside the caller's
     transaction (it flushes, never commits, and its signals wait for the caller's
     commit); without one, it runs in a transaction of its own.
@@ -66,7 +68,7 @@ class Engagement:
 
     def __init__(
         self,
-        database: str | sa.URL | Engine,
+        database: str | sa.URL | Engine = DEFAULT_DATABASE,
         *,
         rule_kinds: RuleKindRegistry | None = None,
     ) -> None:
