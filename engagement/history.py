@@ -75,13 +75,23 @@ class TimeIndex:
 class MemberHistory:
     """Everything the ruleset's rules remember about one member's earlier actions."""
 
-    __slots__ = ("_by_verb", "_facts", "_ruleset", "indexes")
+    __slots__ = ("_by_verb", "_facts", "_pipelines", "_ruleset", "indexes")
 
     def __init__(self, ruleset: Ruleset) -> None:
         self._ruleset = ruleset
         self._facts: dict[int, Fact] = {}
         self.indexes: dict[str, TimeIndex] = {rule.id: TimeIndex() for rule in ruleset.rules}
         self._by_verb: dict[str, list[tuple[Callable[[Fact], Iterable[Any]], TimeIndex]]] = {}
+        self._pipelines: dict[str, list[tuple[Callable[..., Any], TimeIndex]]] = {}
+
+    def pipeline(self, verb: str) -> list[tuple[Callable[..., Any], TimeIndex]]:
+        """``(rule.apply, the rule's index)`` for each rule scoring ``verb``, in order."""
+        pairs = self._pipelines.get(verb)
+        if pairs is None:
+            pairs = self._pipelines[verb] = [
+                (rule.apply, self.indexes[rule.id]) for rule in self._ruleset.pipeline(verb)
+            ]
+        return pairs
 
     def _remembering(self, verb: str) -> list[tuple[Callable[[Fact], Iterable[Any]], TimeIndex]]:
         pairs = self._by_verb.get(verb)

@@ -52,9 +52,8 @@ def score(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[int, tu
         steps.append(Step(f"verbs.{fact.verb}", "multiply", 0, "aimed at yourself"))
         return 0, tuple(steps)
     total = verb.points
-    indexes = history.indexes
-    for rule in ruleset.pipeline(fact.verb):
-        step = rule.apply(fact, indexes[rule.id], total)
+    for apply, index in history.pipeline(fact.verb):
+        step = apply(fact, index, total)
         if step is not None:
             steps.append(step)
             total = step.apply(total)
