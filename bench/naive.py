@@ -161,9 +161,7 @@ class NaiveEngagement:
                 select(NaiveAction).order_by(NaiveAction.id).execution_options(yield_per=1000)
             )
             for action in logged:
-                ledger = session.scalars(
-                    select(NaiveLedger).filter_by(action_id=action.id)
-                ).one()
+                ledger = session.scalars(select(NaiveLedger).filter_by(action_id=action.id)).one()
                 member = action.member
                 points, _ = _score(
                     session,
@@ -329,9 +327,7 @@ def _score(
 
     # Variety: a channel, topic or verb new this month, +5 each, at most +10.
     new = 0
-    if facts.channel is not None and not count(
-        NaiveAction.channel == facts.channel, within(month)
-    ):
+    if facts.channel is not None and not count(NaiveAction.channel == facts.channel, within(month)):
         new += 1
     if not count(NaiveAction.verb == verb, within(month)):
         new += 1

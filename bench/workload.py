@@ -61,7 +61,7 @@ TOPICS = (
     "leadership",
 )
 STOCK_PHRASES = ("Great read!", "Must read", "Proud of the team!", "Worth your time")
-_VOCABULARY = """
+_VOCABULARY_TEXT = """
     about above across after again agile always analytics answer approach around
     article asked audience backend balance batch believe benefit better bigger board
     bold brand build business busy calendar call careful change chat choose clear
@@ -80,7 +80,8 @@ _VOCABULARY = """
     story strong student success support surprise system talent team test thanks
     think thoughtful together tool topic trust truly update useful value vision week
     welcome win wonderful work world write year young
-""".split()
+"""
+_VOCABULARY = tuple(_VOCABULARY_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)

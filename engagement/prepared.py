@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
@@ -91,7 +92,9 @@ class PreparedCache:
     """Prepared statements by (name, dialect), built on first use."""
 
     def __init__(self) -> None:
-        self._prepared: dict[tuple[str, int], Prepared] = {}
+        # Keyed by the dialect object itself, held weakly: an id() could be reused by
+        # another engine's dialect once the first is garbage-collected.
+        self._prepared: WeakKeyDictionary[Dialect, dict[str, Prepared]] = WeakKeyDictionary()
 
     def get(
         self,
@@ -101,8 +104,10 @@ class PreparedCache:
         column_keys: Sequence[str] = (),
     ) -> Prepared:
         dialect = connection.dialect
-        key = (name, id(dialect))
-        prepared = self._prepared.get(key)
+        statements = self._prepared.get(dialect)
+        if statements is None:
+            statements = self._prepared[dialect] = {}
+        prepared = statements.get(name)
         if prepared is None:
-            prepared = self._prepared[key] = Prepared(build(), dialect, column_keys)
+            prepared = statements[name] = Prepared(build(), dialect, column_keys)
         return prepared

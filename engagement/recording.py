@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from .actions import Action, action_row, check_action, fact_from_row
 from .database import _insert_if_absent, insert_if_absent
-from .exceptions import UnknownMemberError
+from .exceptions import InvalidActionError, UnknownMemberError
 from .facts import Fact, Step
 from .history import MemberHistory
 from .history_cache import CachedHistory, HistoryCache
@@ -121,7 +121,7 @@ def record_one(
     prepared = _PREPARED.get
     probe = prepared("probe", connection, lambda: _PROBE).first(connection, {"key": action.key})
     if probe[1] is not None:
-        return Recorded(existing_awards(connection, [action.key])[action.key])
+        return Recorded(_same_member(existing_awards(connection, [action.key])[action.key], action))
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
     member = prepared("lock", connection, lambda: _LOCK_MEMBER).first(
@@ -144,7 +144,7 @@ def record_one(
         "log", connection, lambda: _log_action(connection.dialect.name), list(row)
     ).first(connection, row)
     if inserted is None:  # a concurrent transaction logged the same key first
-        return Recorded(existing_awards(connection, [action.key])[action.key])
+        return Recorded(_same_member(existing_awards(connection, [action.key])[action.key], action))
     award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
     entry_row = _award_entry(inserted[0], member_pk, award)
     prepared("award", connection, lambda: _INSERT_LEDGER, list(entry_row)).first(
@@ -196,6 +196,17 @@ def _current_history(
 
 def _instant(ts: float) -> datetime:
     return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
+
+
+def _same_member(award: Award, action: Action) -> Award:
+    """A key names one action: reusing it for another member is a client bug, not a retry."""
+    if award.member != action.member:
+        raise InvalidActionError(
+            f"key: already recorded for another member ({award.member!r}); "
+            "idempotency keys must be unique across the programme",
+            key=action.key,
+        )
+    return award
 
 
 def _history_fact(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:
@@ -258,6 +269,11 @@ def record_batch(
         check_action(action, ruleset)
     keys = list(dict.fromkeys(action.key for action in batch))
     known = existing_awards(connection, keys)
+    owners = {key: award.member for key, award in known.items()}
+    for action in batch:
+        owner = owners.setdefault(action.key, action.member)
+        if owner != action.member:
+            _same_member(Award(action.key, owner, action.verb, 0), action)
     fresh: list[Action] = []
     seen: set[str] = set(known)
     for action in batch:

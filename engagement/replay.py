@@ -60,8 +60,12 @@ def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[Replayed
         .order_by(revocations.c.member_pk, revocations.c.member_seq)
     ):
         revoked_by_member[member_pk].append((rev_seq, action_seq))
-    rows = connection.execution_options(yield_per=5000).execute(
-        select(*_LOG_COLUMNS).order_by(actions.c.member_pk, actions.c.member_seq)
+    # yield_per on the statement, not the connection: on the connection it would also
+    # apply to the adjustment inserts that follow (a server-side cursor on an INSERT).
+    rows = connection.execute(
+        select(*_LOG_COLUMNS)
+        .order_by(actions.c.member_pk, actions.c.member_seq)
+        .execution_options(yield_per=5000)
     )
     current_pk: int | None = None
     history = MemberHistory(ruleset)

@@ -96,14 +96,14 @@ class SimulationResult:
         }
 
 
-def read_actions(path: str | Path) -> Iterator[Action]:
-    """Actions from a JSONL file; a bad line raises with ``FILE:LINE:`` in front."""
+def read_actions(path: str | Path) -> Iterator[tuple[int, Action]]:
+    """``(line number, action)`` from a JSONL file; a bad line raises with ``FILE:LINE:``."""
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                yield parse_action_json(line)
+                yield number, parse_action_json(line)
             except InvalidActionError as exc:
                 raise InvalidActionError(f"{path}:{number}: {exc}") from None
 
@@ -138,18 +138,26 @@ def simulate(
     recorded = duplicates = 0
     per_member: Counter[str] = Counter()
     chunk: list[Action] = []
+    lines: dict[str, int] = {}
 
     def flush() -> None:
         nonlocal recorded, duplicates
-        for award in engine.record_many(chunk, create_members=True):
+        try:
+            awards = engine.record_many(chunk, create_members=True)
+        except InvalidActionError as exc:
+            where = f"{actions_path}:{lines[exc.key]}: " if exc.key in lines else ""
+            raise InvalidActionError(f"{where}{exc}") from None
+        lines.clear()
+        for award in awards:
             recorded += 1
             duplicates += award.duplicate
             if not award.duplicate:
                 per_member[award.member] += 1
         chunk.clear()
 
-    for action in read_actions(actions_path):
+    for number, action in read_actions(actions_path):
         chunk.append(action)
+        lines.setdefault(action.key, number)
         if len(chunk) >= CHUNK:
             flush()
     flush()

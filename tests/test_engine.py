@@ -231,3 +231,18 @@ def test_revocation_signal(alice: Engagement, make_action: ActionFactory) -> Non
 def test_record_many_of_nothing_does_nothing(alice: Engagement) -> None:
     assert alice.record_many([]) == []
     assert counts(alice)[:2] == (0, 0)
+
+
+def test_a_key_reused_for_another_member_is_refused(
+    alice: Engagement, make_action: ActionFactory
+) -> None:
+    action = make_action(key="shared-key")
+    alice.record(action)
+    message = r"action 'shared-key': key: already recorded for another member \('alice'\)"
+    with pytest.raises(InvalidActionError, match=message):
+        alice.record({**action, "member": "bob"})
+    with pytest.raises(InvalidActionError, match=message):
+        alice.record_many([make_action(member="bob"), {**action, "member": "bob"}])
+    with pytest.raises(InvalidActionError, match=r"another member \('bob'\)"):
+        alice.record_many([make_action(member="bob", key="k"), make_action(key="k")])
+    assert counts(alice)[:2] == (1, 1)

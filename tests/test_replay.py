@@ -135,3 +135,15 @@ def test_replay_apply_rescored_under_new_rules_appends_adjustments(
     kinds = [entry.entry_kind for entry in memory_engine.ledger("ana")]
     assert kinds == ["award"] * 3 + ["adjustment"] * 3
     assert memory_engine.replay().changed == 0
+
+
+def test_replay_apply_works_on_every_backend(engine: Engagement) -> None:
+    engine.upsert_member("ana", timezone="Europe/Paris")
+    engine.record(
+        {"key": "p", "member": "ana", "verb": "post", "at": MONDAY.isoformat(), "text": "Hi"}
+    )
+    text = DEFAULT_RULES_PATH.read_text().replace("points: 30 ", "points: 40 ")
+    engine.activate_rules(engine.load_rules_text(text))
+    report = engine.replay(apply=True)
+    assert (report.changed, engine.points("ana")) == (1, report.points_after)
+    assert engine.replay().changed == 0

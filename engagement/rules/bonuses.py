@@ -15,7 +15,9 @@ from .kinds import Clock, RuleKind, RuleParams
 
 class PersonalisationParams(RuleParams):
     kind: Literal["personalisation"] = "personalisation"
-    max_points: float = Field(ge=0, description="Bonus for a text fully in the member's words.")
+    max_points: float = Field(
+        ge=0, strict=True, description="Bonus for a text fully in the member's words."
+    )
     full_at: float = Field(
         default=0.6,
         gt=0,
@@ -91,7 +93,7 @@ class VarietyParams(RuleParams):
     kind: Literal["variety"] = "variety"
     dimensions: list[VarietyDimension] = Field(min_length=1)
     period: CalendarUnit = "month"
-    points: float = Field(ge=0, description="Bonus for each value new in the period.")
+    points: float = Field(ge=0, strict=True, description="Bonus for each value new in the period.")
     max_points: float | None = Field(
         default=None, ge=0, description="Most variety bonus one action can earn."
     )

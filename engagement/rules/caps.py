@@ -24,7 +24,9 @@ _PERIOD_ADJECTIVE = {
 class CapParams(RuleParams):
     kind: Literal["cap"] = "cap"
     period: CalendarUnit
-    max_points: int = Field(ge=0, description="Most points the matching verbs earn per period.")
+    max_points: int = Field(
+        ge=0, strict=True, description="Most points the matching verbs earn per period."
+    )
 
 
 class Cap(RuleKind[CapParams]):

@@ -23,7 +23,7 @@ class VerbSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    points: float = Field(ge=0, description="Base points for one action.")
+    points: float = Field(ge=0, strict=True, description="Base points for one action.")
     label: str | None = Field(default=None, description="Words used in explanations.")
     description: str = ""
     target: Literal["required", "optional", "none"] = Field(

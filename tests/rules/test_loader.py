@@ -162,10 +162,17 @@ def test_a_wrong_type_points_at_the_value() -> None:
           share:
             points: ten
         """
-    ) == [
-        f"{SOURCE}:3: verbs.share.points: "
-        "input should be a valid number, unable to parse string as a number"
-    ]
+    ) == [f"{SOURCE}:3: verbs.share.points: input should be a valid number"]
+
+
+def test_yes_is_not_a_number_of_points() -> None:
+    assert problems(
+        """\
+        verbs:
+          share:
+            points: yes
+        """
+    ) == [f"{SOURCE}:3: verbs.share.points: input should be a valid number"]
 
 
 def test_negative_points_are_refused_for_verbs_and_rules() -> None:
@@ -513,8 +520,7 @@ def test_every_problem_is_reported_sorted_by_line() -> None:
     assert [str(problem) for problem in error.problems] == [
         f"{SOURCE}:1: extra: unknown key; expected one of: {TOP_LEVEL_KEYS}",
         f"{SOURCE}:3: week_start: input should be {WEEKDAYS}",
-        f"{SOURCE}:6: verbs.share.points: "
-        "input should be a valid number, unable to parse string as a number",
+        f"{SOURCE}:6: verbs.share.points: input should be a valid number",
         f"{SOURCE}:7: verbs.share.pionts: unknown key; expected one of: {VERB_KEYS}",
         f"{SOURCE}:10: rules.0.kind: unknown kind 'streak_bonus'; known: {KNOWN_KINDS}",
         f"{SOURCE}:13: rules.1.window: {DURATION}, got '7 days'",
