@@ -32,30 +32,26 @@ def test_distribution_of_points() -> None:
     assert Distribution.of([]).top_10_percent_share == 0.0
 
 
-def test_a_bad_line_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
+def test_a_bad_line_is_reported_with_its_file_and_line(
+    tmp_path: Path, memory_engine: Engagement
+) -> None:
     path = tmp_path / "actions.jsonl"
     path.write_text(
         '{"key": "a", "member": "m", "verb": "read", "at": "2026-07-01T09:00:00+02:00",'
         ' "content": {"id": "c"}}\n\n{"key": "b", "member": "m", "verb": "read"}\n'
     )
-    engine = Engagement("sqlite://")
-    engine.create_schema()
-    engine.activate_rules(DEFAULT_RULES_PATH)
     with pytest.raises(InvalidActionError, match=rf"{path}:3: action 'b': at: is required"):
-        simulate(engine, path)
-    engine.database.dispose()
+        simulate(memory_engine, path)
 
 
-def test_an_action_the_rules_refuse_is_reported_with_its_line(tmp_path: Path) -> None:
+def test_an_action_the_rules_refuse_is_reported_with_its_line(
+    tmp_path: Path, memory_engine: Engagement
+) -> None:
     path = tmp_path / "actions.jsonl"
     path.write_text(
         '{"key": "a", "member": "m", "verb": "read", "at": "2026-07-01T09:00:00+02:00",'
         ' "content": {"id": "c"}}\n'
         '{"key": "b", "member": "m", "verb": "dance", "at": "2026-07-01T09:00:00+02:00"}\n'
     )
-    engine = Engagement("sqlite://")
-    engine.create_schema()
-    engine.activate_rules(DEFAULT_RULES_PATH)
     with pytest.raises(InvalidActionError, match=rf"{path}:2: action 'b': verb: unknown verb"):
-        simulate(engine, path)
-    engine.database.dispose()
+        simulate(memory_engine, path)

@@ -155,22 +155,13 @@ def test_an_unknown_key_inside_a_rule_names_that_kinds_keys() -> None:
 # -- values ---------------------------------------------------------------------------
 
 
-def test_a_wrong_type_points_at_the_value() -> None:
+@pytest.mark.parametrize("value", ["ten", "yes"])
+def test_a_wrong_type_points_at_the_value(value: str) -> None:
     assert problems(
-        """\
+        f"""\
         verbs:
           share:
-            points: ten
-        """
-    ) == [f"{SOURCE}:3: verbs.share.points: input should be a valid number"]
-
-
-def test_yes_is_not_a_number_of_points() -> None:
-    assert problems(
-        """\
-        verbs:
-          share:
-            points: yes
+            points: {value}
         """
     ) == [f"{SOURCE}:3: verbs.share.points: input should be a valid number"]
 
