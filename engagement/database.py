@@ -9,13 +9,21 @@ when the second upgrades its read lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
+
+from .exceptions import NotConfiguredError
+from .tables import metadata
+
+_UNDEFINED_TABLE = "42P01"
+"""PostgreSQL's SQLSTATE for a relation that does not exist."""
 
 
 def create_database_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
@@ -73,3 +81,47 @@ def _insert_if_absent(name: str, table: Table, unique: tuple[str, ...]) -> Inser
         f"engagement supports SQLite and PostgreSQL, not {name!r}: "
         "use a 'sqlite://' or 'postgresql+psycopg://' URL"
     )
+
+
+def missing_schema(connection: Connection, error: BaseException) -> NotConfiguredError | None:
+    """The error to raise instead of ``error`` if it comes from missing engine tables.
+
+    Called only once a statement has failed, so the hot path pays nothing for it (the
+    prepared statements raise the driver's own errors, the others SQLAlchemy's).  On
+    PostgreSQL the failed statement has aborted the transaction, so the error's
+    SQLSTATE decides; SQLite keeps the transaction usable, so the tables are looked up.
+    """
+    if not isinstance(error, (DBAPIError, connection.dialect.loaded_dbapi.Error)):
+        return None
+    if connection.dialect.name == "postgresql":
+        if not any(getattr(e, "sqlstate", None) == _UNDEFINED_TABLE for e in _causes(error)):
+            return None
+    else:
+        try:
+            inspector = sa.inspect(connection)
+            if all(inspector.has_table(name) for name in metadata.tables):
+                return None
+        except DBAPIError:
+            return None
+    return NotConfiguredError(
+        "this database has no engagement tables: call Engagement.create_schema(), "
+        "then Engagement.activate_rules(path)"
+    )
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, the driver error it wraps, and the errors it was raised from."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        pending += [
+            orig if isinstance(orig, BaseException) else None,
+            current.__cause__,
+            current.__context__,
+        ]

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import sqlalchemy as sa
 from blinker import NamedSignal
 from sqlalchemy import Connection, Engine, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from . import recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
-from .database import create_database_engine
+from .database import create_database_engine, missing_schema
+from .exceptions import InvalidInputError
 from .history_cache import HistoryCache
 from .members import Member, get_member, upsert_member
 from .revocation import Revocation
@@ -35,6 +37,7 @@ logger = logging.getLogger("engagement")
 AfterCommit = Callable[[], None]
 """Work that must wait until the transaction commits: signals, cache refills."""
 _PENDING = "engagement.after_commit"
+_ON_ROLLBACK = "engagement.after_rollback"
 DEFAULT_DATABASE = "sqlite:///engagement.db"
 
 
@@ -64,6 +67,10 @@ class Engagement:
 
     Errors caused by the caller's input raise :class:`engagement.InvalidInputError`
     (or its subclass :class:`engagement.InvalidActionError`) and write nothing.
+
+    ``history_cache_size`` bounds how many members' histories this process keeps
+    between calls (0 turns the cache off).  :meth:`close`, or leaving a ``with``
+    block, releases the connection pool if the engine created it from a URL.
     """
 
     def __init__(
@@ -71,13 +78,44 @@ class Engagement:
         database: str | sa.URL | Engine = DEFAULT_DATABASE,
         *,
         rule_kinds: RuleKindRegistry | None = None,
+        history_cache_size: int = 4096,
     ) -> None:
+        if (
+            not isinstance(history_cache_size, int)
+            or isinstance(history_cache_size, bool)
+            or history_cache_size < 0
+        ):
+            raise InvalidInputError(
+                f"history_cache_size: a number of members, 0 or more, not {history_cache_size!r}"
+            )
+        self._owns_database = not isinstance(database, Engine)
         self.database = (
             database if isinstance(database, Engine) else create_database_engine(database)
         )
         self.rule_kinds = rule_kinds if rule_kinds is not None else default_registry()
         self._rulesets = RulesetCache(self.rule_kinds)
-        self._histories = HistoryCache()
+        self._histories = HistoryCache(history_cache_size)
+
+    def close(self) -> None:
+        """Release the connection pool, if this engine created it.
+
+        A host's own :class:`~sqlalchemy.Engine` is left alone: the host may still use
+        it, and disposing it is the host's call.  The cached histories go too.
+        """
+        self._histories.clear()
+        if self._owns_database:
+            self.database.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # -- schema and rules ---------------------------------------------------------
 
@@ -110,10 +148,21 @@ class Engagement:
         """
         ruleset = rules if isinstance(rules, Ruleset) else self.load_rules(rules)
         source = str(rules) if not isinstance(rules, Ruleset) else "<rules>"
-        with self._unit(session) as (connection, _):
+        # The version number only becomes this text's once the transaction commits: a
+        # rolled-back activation frees it for another text, which the cache (keyed by
+        # version) must then not shadow.  So it is remembered after commit, and on
+        # rollback every compiled version (also one read back inside the doomed
+        # transaction) is dropped, to be recompiled from the database on demand.
+        with self._unit(session, on_rollback=[self._forget_rulesets]) as (
+            connection,
+            after_commit,
+        ):
             stored = activate(connection, ruleset, source)
-        self._rulesets.remember(stored)
+            after_commit.append(partial(self._rulesets.remember, stored))
         return stored
+
+    def _forget_rulesets(self) -> None:
+        self._rulesets = RulesetCache(self.rule_kinds)
 
     def active_rules(self, *, session: Session | None = None) -> Ruleset:
         with self._unit(session) as (connection, _):
@@ -128,8 +177,6 @@ class Engagement:
         ``timezone`` (IANA name) and ``locale``; fields not passed are kept."""
         unknown = set(fields) - {"display_name", "team", "opted_in", "timezone", "locale"}
         if unknown:
-            from .exceptions import InvalidInputError
-
             raise InvalidInputError(f"unknown member field(s): {', '.join(sorted(unknown))}")
         with self._unit(session) as (connection, _):
             return upsert_member(connection, member_id, **fields)
@@ -208,7 +255,9 @@ class Engagement:
 
         Without ``apply`` it only reports differences with the ledger; with it, it
         appends an adjustment entry per differing action, so the ledger then equals
-        the replay while keeping its history.
+        the replay while keeping its history.  Only the active ruleset can be applied
+        (:class:`engagement.InvalidInputError` otherwise): the ledger must agree with
+        what later actions, scored under the active rules, will be given.
         """
         with self._unit(session) as (connection, _):
             ruleset = rules if rules is not None else self._rulesets.active(connection)
@@ -217,9 +266,13 @@ class Engagement:
     def replayed_awards(self, *, rules: Ruleset | None = None) -> Iterator[Award]:
         """The award each logged action gets when the log is replayed, member by member."""
         with self.database.connect() as connection:
-            ruleset = rules if rules is not None else self._rulesets.active(connection)
-            for replayed in replaying.replay_awards(connection, ruleset):
-                yield replayed.award
+            try:
+                ruleset = rules if rules is not None else self._rulesets.active(connection)
+                for replayed in replaying.replay_awards(connection, ruleset):
+                    yield replayed.award
+            except Exception as error:
+                _raise_if_not_configured(connection, error)
+                raise
 
     def points(self, member_id: str, *, session: Session | None = None) -> int:
         """The member's current total: awards, adjustments and revocations."""
@@ -269,17 +322,45 @@ class Engagement:
     # -- transactions and after_commit -------------------------------------------------
 
     @contextmanager
-    def _unit(self, session: Session | None) -> Iterator[tuple[Connection, list[AfterCommit]]]:
-        """A connection in a transaction, and a list of work to run once it commits."""
+    def _unit(
+        self, session: Session | None, *, on_rollback: Iterable[AfterCommit] = ()
+    ) -> Iterator[tuple[Connection, list[AfterCommit]]]:
+        """A connection in a transaction, and a list of work to run once it commits.
+
+        ``on_rollback`` runs if the work fails or the caller's session does not commit.
+        A statement that fails because the engine's tables are missing raises
+        :class:`engagement.NotConfiguredError`; that check runs only on failure.
+        """
         after_commit: list[AfterCommit] = []
         if session is None:
-            with self.database.begin() as connection:
-                yield connection, after_commit
+            try:
+                with self.database.begin() as connection:
+                    try:
+                        yield connection, after_commit
+                    except Exception as error:
+                        _raise_if_not_configured(connection, error)
+                        raise
+            except BaseException:
+                _run(list(on_rollback))
+                raise
             _run(after_commit)
             return
-        yield session.connection(), after_commit
-        if after_commit:
-            _defer_until_commit(session, after_commit)
+        connection = session.connection()
+        try:
+            yield connection, after_commit
+        except Exception as error:
+            _run(list(on_rollback))
+            _raise_if_not_configured(connection, error)
+            raise
+        if after_commit or on_rollback:
+            _defer_until_commit(session, after_commit, list(on_rollback))
+
+
+def _raise_if_not_configured(connection: Connection, error: Exception) -> None:
+    """Raise :class:`NotConfiguredError` from ``error`` if the engine's tables are missing."""
+    replacement = missing_schema(connection, error)
+    if replacement is not None:
+        raise replacement from error
 
 
 def _announce_award(after_commit: list[AfterCommit], award: Award) -> None:
@@ -303,19 +384,31 @@ def _run(after_commit: list[AfterCommit]) -> None:
         work()
 
 
-def _defer_until_commit(session: Session, after_commit: list[AfterCommit]) -> None:
+def _defer_until_commit(
+    session: Session, after_commit: list[AfterCommit], on_rollback: list[AfterCommit]
+) -> None:
+    """Run ``after_commit`` when ``session`` commits, or ``on_rollback`` when its
+    transaction ends otherwise (rolled back, or closed without a commit)."""
     pending: list[AfterCommit] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
+        session.info[_ON_ROLLBACK] = []
 
         def _after_commit(committed: Session) -> None:
             ready = list(committed.info.get(_PENDING, ()))
             committed.info[_PENDING] = []
+            committed.info[_ON_ROLLBACK] = []
             _run(ready)
 
-        def _after_rollback(rolled_back: Session) -> None:
-            rolled_back.info[_PENDING] = []
+        def _after_transaction_end(ended: Session, transaction: SessionTransaction) -> None:
+            if transaction.parent is not None:  # a savepoint or subtransaction
+                return
+            undo = list(ended.info.get(_ON_ROLLBACK, ()))  # empty after a commit
+            ended.info[_PENDING] = []
+            ended.info[_ON_ROLLBACK] = []
+            _run(undo)
 
         event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_rollback", _after_rollback)
+        event.listen(session, "after_transaction_end", _after_transaction_end)
     pending.extend(after_commit)
+    session.info[_ON_ROLLBACK].extend(on_rollback)

@@ -268,6 +268,13 @@ def record_batch(
     for action in batch:
         check_action(action, ruleset)
     keys = list(dict.fromkeys(action.key for action in batch))
+    if not keys:
+        return []
+    locked = _lock_members(
+        connection, sorted({action.member for action in batch}), create_members=create_members
+    )
+    # Read only now: whoever logs a key for one of these members holds that member's
+    # lock while doing so, so every such action has committed and is visible here.
     known = existing_awards(connection, keys)
     owners = {key: award.member for key, award in known.items()}
     for action in batch:
@@ -283,7 +290,7 @@ def record_batch(
     counts: dict[str, int] = defaultdict(int)
     for action in fresh:
         counts[action.member] += 1
-    people = _lock_members(connection, counts, ruleset, create_members=create_members)
+    people = _reserve_seqs(connection, locked, counts, ruleset)
     histories = _load_histories(connection, fresh, people, ruleset)
     rows: list[dict[str, Any]] = []
     awards: dict[str, Award] = {}
@@ -298,14 +305,18 @@ def record_batch(
         )
         rows.append(row)
     if rows:
-        ids = connection.execute(
-            insert(actions).returning(actions.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = _log_actions(connection, rows)
+        lost = [row["key"] for row in rows if row["key"] not in ids]
+        if lost:  # only a key already logged for a member outside this batch
+            for key, award in existing_awards(connection, lost).items():
+                _same_member(award, next(a for a in fresh if a.key == key))
+                known[key] = award
         connection.execute(
             _INSERT_LEDGER,
             [
-                _award_entry(action_id, row["member_pk"], awards[row["key"]])
-                for action_id, row in zip(ids, rows, strict=True)
+                _award_entry(ids[row["key"]], row["member_pk"], awards[row["key"]])
+                for row in rows
+                if row["key"] in ids
             ],
         )
     result: list[Award] = []
@@ -319,21 +330,32 @@ def record_batch(
     return result
 
 
+def _log_actions(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert ``rows`` into the action log unless their key is taken; ids by key."""
+    statement = insert_if_absent(connection, actions, "key").returning(actions.c.key, actions.c.id)
+    return {key: action_id for key, action_id in connection.execute(statement, rows)}
+
+
+@dataclass(slots=True)
+class _Locked:
+    pk: int
+    member_id: str
+    tz_name: str | None
+    seq: int
+
+
 def _lock_members(
-    connection: Connection, counts: dict[str, int], ruleset: Ruleset, *, create_members: bool
-) -> dict[str, _Member]:
-    """Lock the batch's members (in id order, so concurrent batches cannot deadlock)
-    and reserve a run of ``event_seq`` numbers for each."""
-    names = sorted(counts)
-    if not names:
-        return {}
+    connection: Connection, names: list[str], *, create_members: bool
+) -> dict[str, _Locked]:
+    """Lock the members named in ``names`` (sorted), in id order so that concurrent
+    batches cannot deadlock, creating them first if asked; the ones that exist."""
     if create_members:
         now = datetime.now(UTC)
         connection.execute(
             insert_if_absent(connection, members, "member_id"),
             [{"member_id": n, "created_at": now, "event_seq": 0, "opted_in": False} for n in names],
         )
-    found: dict[str, _Member] = {}
+    found: dict[str, _Locked] = {}
     for start in range(0, len(names), 500):
         query = (
             select(members.c.id, members.c.member_id, members.c.timezone, members.c.event_seq)
@@ -343,21 +365,34 @@ def _lock_members(
         if connection.dialect.name == "postgresql":
             query = query.with_for_update()
         for pk, member_id, tz_name, seq in connection.execute(query):
-            found[member_id] = _Member(pk, member_id, tz_name or ruleset.file.timezone, seq + 1)
-    missing = [n for n in names if n not in found]
+            found[member_id] = _Locked(pk, member_id, tz_name, seq)
+    return found
+
+
+def _reserve_seqs(
+    connection: Connection, locked: dict[str, _Locked], counts: dict[str, int], ruleset: Ruleset
+) -> dict[str, _Member]:
+    """Reserve a run of ``event_seq`` numbers for each member with actions to log."""
+    names = sorted(counts)
+    missing = [n for n in names if n not in locked]
     if missing:
         raise UnknownMemberError(
             f"member: unknown member{'s' if len(missing) > 1 else ''} "
             f"{', '.join(map(repr, missing[:10]))}; add them with upsert_member() "
             "or pass create_members=True"
         )
+    if not names:
+        return {}
     connection.execute(
         update(members)
         .where(members.c.id == bindparam("pk"))
         .values(event_seq=members.c.event_seq + bindparam("n")),
-        [{"pk": found[n].pk, "n": counts[n]} for n in names],
+        [{"pk": locked[n].pk, "n": counts[n]} for n in names],
     )
-    return found
+    return {
+        n: _Member(locked[n].pk, n, locked[n].tz_name or ruleset.file.timezone, locked[n].seq + 1)
+        for n in names
+    }
 
 
 def _load_histories(

@@ -4,24 +4,31 @@ Replay folds each member's log in the order it was written (actions and revocati
 interleaved by the member's ``event_seq``) through the same scoring code that
 ``record()`` uses.  It reads one member at a time, so memory stays bounded by the
 largest member's history, not by the log.
+
+Applying a replay appends ``adjustment`` entries, at most one per action and ruleset
+version (the ledger's unique key).  That is why only the active ruleset can be
+applied: once applied, every action's net points equal its replay under that
+version, later actions are scored under it too, and a second apply has nothing left
+to write.  Going back to older rules means activating them again, as a new version.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from .facts import Fact
+from .exceptions import EngagementError, InvalidInputError
+from .facts import Fact, Step
 from .history import MemberHistory
 from .periods import zone
 from .rules.ruleset import Ruleset
 from .scoring import Award, score_and_remember
-from .tables import actions, ledger, members, revocations
+from .tables import actions, ledger, members, revocations, rulesets
 
 _LOG_COLUMNS = (
     actions.c.id,
@@ -50,9 +57,20 @@ class ReplayedAward(NamedTuple):
     award: Award
 
 
-def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[ReplayedAward]:
-    """The award every logged action would get under ``ruleset``, member by member."""
-    names = {pk: name for pk, name in connection.execute(select(members.c.id, members.c.member_id))}
+def replay_awards(
+    connection: Connection, ruleset: Ruleset, *, names: Mapping[int, str] | None = None
+) -> Iterator[ReplayedAward]:
+    """The award every logged action would get under ``ruleset``, member by member.
+
+    ``names`` (member primary key to id) limits the replay to those members; by
+    default, every member that exists when the replay starts.  Actions of members
+    created meanwhile are left out rather than replayed from a partial view.
+    """
+    if names is None:
+        names = {
+            pk: name for pk, name in connection.execute(select(members.c.id, members.c.member_id))
+        }
+    verbs = ruleset.verbs
     revoked_by_member: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for member_pk, rev_seq, action_seq in connection.execute(
         select(revocations.c.member_pk, revocations.c.member_seq, actions.c.member_seq)
@@ -78,6 +96,8 @@ def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[Replayed
         topics, target, words, own_words, distinct_own_words, fingerprint,
     ) in rows:  # fmt: skip
         if member_pk != current_pk:
+            if member_pk not in names:
+                continue
             current_pk, member = member_pk, names[member_pk]
             history = MemberHistory(ruleset)
             pending = list(reversed(revoked_by_member.get(member_pk, ())))
@@ -89,11 +109,24 @@ def replay_awards(connection: Connection, ruleset: Ruleset) -> Iterator[Replayed
             content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
             fingerprint,
         )  # fmt: skip
-        steps = score_and_remember(fact, history, ruleset)
+        steps = (
+            score_and_remember(fact, history, ruleset) if verb in verbs else _retired(fact, history)
+        )
         yield ReplayedAward(
             action_id, member_pk, seq in revoked,
             Award(key, member, verb, fact.points, steps, version),
         )  # fmt: skip
+
+
+def _retired(fact: Fact, history: MemberHistory) -> tuple[Step, ...]:
+    """An action whose verb the ruleset no longer defines earns nothing, and says why.
+
+    It stays in the history, where no rule remembers it (rules only remember the
+    verbs they know), so the member's later actions are scored as they would be.
+    """
+    fact.points = 0
+    history.add(fact)
+    return (Step(f"verbs.{fact.verb}", "add", 0, "verb no longer in the rules"),)
 
 
 @dataclass(slots=True)
@@ -110,7 +143,24 @@ class ReplayReport:
 
 def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayReport:
     """Compare the ledger with a replay under ``ruleset``; with ``apply``, append an
-    ``adjustment`` entry for each action whose points differ (revoked ones stay at 0)."""
+    ``adjustment`` entry for each action whose points differ (revoked ones stay at 0).
+
+    Applying locks every member first (see :func:`lock_members`), so that no action or
+    revocation can commit between reading the log and writing what it implies.
+    """
+    names: Mapping[int, str] | None = None
+    applied: set[int] = set()
+    if apply:
+        _check_appliable(connection, ruleset)
+        names = lock_members(connection)
+        applied = set(
+            connection.execute(
+                select(ledger.c.action_id).where(
+                    ledger.c.entry_kind == "adjustment",
+                    ledger.c.ruleset_version == ruleset.version,
+                )
+            ).scalars()
+        )
     net: dict[int, int] = {
         action_id: int(points)
         for action_id, points in connection.execute(
@@ -123,7 +173,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
     adjustments: list[dict[str, Any]] = []
     adjusted: set[int] = set()
     now = datetime.now(UTC)
-    for replayed in replay_awards(connection, ruleset):
+    for replayed in replay_awards(connection, ruleset, names=names):
         report.actions += 1
         if replayed.revoked:
             continue
@@ -137,6 +187,13 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
         if len(report.examples) < 20:
             report.examples.append((replayed.award.key, before, after))
         if apply:
+            if replayed.action_id in applied:
+                raise EngagementError(
+                    f"action {replayed.award.key!r} was already adjusted under ruleset "
+                    f"version {ruleset.version} and now replays to {after} instead of "
+                    f"{before}: the scoring code changed since; activate the rules as a "
+                    "new version (a changed file) to rescore"
+                )
             adjusted.add(replayed.member_pk)
             explanation = replayed.award.explanation()
             explanation["previous"] = before
@@ -166,3 +223,39 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
             .values(event_seq=members.c.event_seq + 1)
         )
     return report
+
+
+def lock_members(connection: Connection) -> dict[int, str]:
+    """Lock every member's row, in id order; their primary keys and ids.
+
+    Actions, revocations and batches take the same row locks (batches in id order
+    too, so nobody deadlocks), so once this returns, the locked members' logs and
+    ledger entries stay as read until the transaction ends.  On PostgreSQL that is
+    ``SELECT … FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+    A member created afterwards is not locked, and the replay leaves it out.
+    """
+    query = select(members.c.id, members.c.member_id).order_by(members.c.id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {pk: name for pk, name in connection.execute(query)}
+
+
+def _check_appliable(connection: Connection, ruleset: Ruleset) -> None:
+    """Refuse to apply anything but the active ruleset (see the module's docstring)."""
+    if ruleset.version is None:
+        raise InvalidInputError(
+            "rules: these rules were never activated; replay(apply=True) rescored under "
+            "the active ruleset only: activate_rules() them first"
+        )
+    active = connection.execute(
+        select(rulesets.c.version, rulesets.c.content_hash).where(rulesets.c.active.is_(True))
+    ).first()
+    if active is None or (active.version, active.content_hash) != (
+        ruleset.version,
+        ruleset.content_hash,
+    ):
+        raise InvalidInputError(
+            f"rules: version {ruleset.version} is not the active ruleset; replay(apply=True) "
+            "rescored under the active ruleset only: activate_rules() them again "
+            "(they become a new version) first"
+        )

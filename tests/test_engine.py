@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from conftest import MONDAY, ActionFactory
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from engagement import (
+    DEFAULT_RULES_PATH,
     Award,
     Engagement,
     InvalidActionError,
@@ -246,3 +250,157 @@ def test_a_key_reused_for_another_member_is_refused(
     with pytest.raises(InvalidActionError, match=r"another member \('bob'\)"):
         alice.record_many([make_action(member="bob", key="k"), make_action(key="k")])
     assert counts(alice)[:2] == (1, 1)
+
+
+WITHOUT_TABLES: dict[str, Callable[[Engagement], object]] = {
+    "record": lambda e: e.record(
+        {"key": "k", "member": "m", "verb": "post", "at": MONDAY.isoformat()}
+    ),
+    "record_many": lambda e: e.record_many(
+        [{"key": "k", "member": "m", "verb": "post", "at": MONDAY.isoformat()}]
+    ),
+    "revoke": lambda e: e.revoke("k", "spam"),
+    "points": lambda e: e.points("m"),
+    "totals": lambda e: e.totals(),
+    "ledger": lambda e: e.ledger(),
+    "upsert_member": lambda e: e.upsert_member("m"),
+    "get_member": lambda e: e.get_member("m"),
+    "active_rules": lambda e: e.active_rules(),
+    "replay": lambda e: e.replay(),
+    "replayed_awards": lambda e: list(e.replayed_awards()),
+}
+
+
+@pytest.fixture
+def no_tables(database_url: str) -> Iterator[Engagement]:
+    engine = Engagement(database_url)
+    yield engine
+    engine.database.dispose()
+
+
+@pytest.mark.parametrize("call", WITHOUT_TABLES.values(), ids=WITHOUT_TABLES.keys())
+def test_a_database_without_tables_says_to_create_the_schema(
+    no_tables: Engagement, call: Callable[[Engagement], object]
+) -> None:
+    with pytest.raises(NotConfiguredError, match=r"call Engagement\.create_schema\(\)"):
+        call(no_tables)
+
+
+def test_a_database_without_tables_says_so_inside_the_callers_session(
+    no_tables: Engagement,
+) -> None:
+    with Session(no_tables.database) as session:
+        with pytest.raises(NotConfiguredError, match=r"create_schema\(\)"):
+            no_tables.record(
+                {"key": "k", "member": "m", "verb": "post", "at": MONDAY.isoformat()},
+                session=session,
+            )
+        session.rollback()
+
+
+def test_other_database_errors_are_not_mistaken_for_missing_tables(alice: Engagement) -> None:
+    with pytest.raises(sa.exc.DBAPIError) as caught:
+        alice.points(object())  # type: ignore[arg-type]  # the driver cannot send it
+    assert not isinstance(caught.value, NotConfiguredError)
+
+
+def _rules_with_post_points(points: int) -> str:
+    return DEFAULT_RULES_PATH.read_text().replace("points: 30 ", f"points: {points} ")
+
+
+def _post(key: str) -> dict[str, Any]:
+    return {"key": key, "member": "alice", "verb": "post", "at": MONDAY.isoformat()}
+
+
+def test_rules_activated_in_a_rolled_back_session_are_not_remembered(
+    alice: Engagement, database_url: str
+) -> None:
+    with Session(alice.database) as session:
+        rolled_back = alice.activate_rules(
+            alice.load_rules_text(_rules_with_post_points(40)), session=session
+        )
+        session.rollback()
+    other = Engagement(database_url)  # another process takes the same version number
+    stored = other.activate_rules(other.load_rules_text(_rules_with_post_points(25)))
+    other.database.dispose()
+    assert stored.version == rolled_back.version == 2
+    award = alice.record(_post("p"))
+    assert (award.ruleset_version, award.steps[0].value) == (2, 25)
+    assert alice.active_rules().content_hash == stored.content_hash
+
+
+def test_rules_read_back_in_a_session_closed_without_commit_are_not_remembered(
+    alice: Engagement, database_url: str
+) -> None:
+    with Session(alice.database) as session:
+        alice.activate_rules(alice.load_rules_text(_rules_with_post_points(40)), session=session)
+        scored = alice.record(_post("draft"), session=session)  # reads version 2 back
+        assert scored.steps[0].value == 40
+    other = Engagement(database_url)
+    other.activate_rules(other.load_rules_text(_rules_with_post_points(25)))
+    other.database.dispose()
+    award = alice.record(_post("p"))
+    assert (award.ruleset_version, award.steps[0].value) == (2, 25)
+
+
+def test_rules_activated_in_a_committed_session_are_used(alice: Engagement) -> None:
+    with Session(alice.database) as session:
+        stored = alice.activate_rules(
+            alice.load_rules_text(_rules_with_post_points(40)), session=session
+        )
+        session.commit()
+    award = alice.record(_post("p"))
+    assert (award.ruleset_version, award.steps[0].value) == (stored.version, 40)
+
+
+def _disposals(database: sa.Engine) -> list[sa.Engine]:
+    disposed: list[sa.Engine] = []
+    event.listen(database, "engine_disposed", disposed.append)
+    return disposed
+
+
+def test_close_disposes_the_database_engine_it_created(database_url: str) -> None:
+    engine = Engagement(database_url)
+    disposed = _disposals(engine.database)
+    engine.create_schema()
+    engine.close()
+    assert disposed == [engine.database]
+
+
+def test_close_leaves_a_hosts_database_engine_alone(database_url: str) -> None:
+    host = sa.create_engine(database_url)
+    disposed = _disposals(host)
+    with Engagement(host) as engine:
+        engine.create_schema()
+    assert disposed == []
+    with host.connect() as connection:  # still the host's to use
+        assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 0
+    host.dispose()
+
+
+def test_engagement_is_a_context_manager(tmp_path: Path, make_action: ActionFactory) -> None:
+    with Engagement(f"sqlite:///{tmp_path / 'e.db'}") as engine:
+        disposed = _disposals(engine.database)
+        engine.create_schema()
+        engine.activate_rules(DEFAULT_RULES_PATH)
+        engine.upsert_member("alice")
+        assert engine.record(make_action()).points > 0
+    assert disposed == [engine.database]
+
+
+def test_history_cache_size_bounds_the_per_process_cache(make_action: ActionFactory) -> None:
+    with Engagement("sqlite://", history_cache_size=1) as engine:
+        engine.create_schema()
+        engine.activate_rules(DEFAULT_RULES_PATH)
+        for member in ("alice", "bob"):
+            engine.upsert_member(member)
+            engine.record(make_action(member=member))
+        assert len(engine._histories) == 1
+    with Engagement("sqlite://", history_cache_size=0) as engine:
+        engine.create_schema()
+        engine.activate_rules(DEFAULT_RULES_PATH)
+        engine.upsert_member("alice")
+        first, second = engine.record(make_action()), engine.record(make_action())
+        assert len(engine._histories) == 0 and first.points > second.points  # still scored
+    with pytest.raises(InvalidInputError, match="history_cache_size: a number of members"):
+        Engagement("sqlite://", history_cache_size=-1)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from conftest import MONDAY
+import pytest
+import sqlalchemy as sa
+from conftest import BASE_RULES, MONDAY, ActionFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engagement import DEFAULT_RULES_PATH, Engagement
+from engagement import DEFAULT_RULES_PATH, Engagement, EngagementError, InvalidInputError
+from engagement import replay as replaying
+from engagement.facts import Step
+from engagement.tables import members
 
 MEMBERS = ("ana", "ben", "chloé")
 ZONES = {"ana": "Europe/Paris", "ben": "Asia/Singapore", "chloé": "America/New_York"}
@@ -147,3 +153,104 @@ def test_replay_apply_works_on_every_backend(engine: Engagement) -> None:
     report = engine.replay(apply=True)
     assert (report.changed, engine.points("ana")) == (1, report.points_after)
     assert engine.replay().changed == 0
+
+
+def _post(key: str, hour: int = 0) -> dict[str, Any]:
+    at = MONDAY + timedelta(hours=hour)
+    return {"key": key, "member": "ana", "verb": "post", "at": at.isoformat(), "text": "Hi"}
+
+
+def _rules_with_post_points(points: int) -> str:
+    return DEFAULT_RULES_PATH.read_text().replace("points: 30 ", f"points: {points} ")
+
+
+def test_replay_after_a_verb_was_removed_scores_its_actions_0(
+    engine_with: Callable[[str], Engagement], make_action: ActionFactory
+) -> None:
+    engine = engine_with("")
+    engine.record(make_action(verb="read", key="r1"))
+    engine.record(make_action(verb="post", key="p1", at=MONDAY + timedelta(hours=1)))
+    engine.activate_rules(engine.load_rules_text(BASE_RULES.replace("  read: {points: 1}\n", "")))
+    report = engine.replay()
+    assert (report.actions, report.changed, report.examples) == (2, 1, [("r1", 1, 0)])
+    read = next(a for a in engine.replayed_awards() if a.key == "r1")
+    assert read.points == 0
+    assert [(s.rule, s.text) for s in read.steps] == [("verbs.read", "verb no longer in the rules")]
+    assert read.summary == "+0 verb no longer in the rules = 0"
+    engine.replay(apply=True)
+    assert engine.points("alice") == 30
+    assert engine.record(make_action(verb="post", key="p2")).points == 30  # history still loads
+    assert engine.replay().changed == 0
+
+
+def test_replay_apply_refuses_rules_that_were_never_activated(memory_engine: Engagement) -> None:
+    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.record(_post("p"))
+    draft = memory_engine.load_rules_text(_rules_with_post_points(40))
+    assert memory_engine.replay(rules=draft).changed == 1  # a dry run is fine
+    with pytest.raises(InvalidInputError, match="never activated"):
+        memory_engine.replay(apply=True, rules=draft)
+    assert [e.entry_kind for e in memory_engine.ledger()] == ["award"]
+
+
+def test_replay_apply_refuses_rules_that_are_no_longer_active(memory_engine: Engagement) -> None:
+    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.record(_post("p"))
+    older = memory_engine.active_rules()
+    memory_engine.activate_rules(memory_engine.load_rules_text(_rules_with_post_points(40)))
+    with pytest.raises(InvalidInputError, match="version 1 is not the active ruleset"):
+        memory_engine.replay(apply=True, rules=older)
+    forged = memory_engine.load_rules_text(_rules_with_post_points(50)).with_version(2)
+    with pytest.raises(InvalidInputError, match="version 2 is not the active ruleset"):
+        memory_engine.replay(apply=True, rules=forged)
+    assert memory_engine.replay(apply=True, rules=memory_engine.active_rules()).changed == 1
+
+
+def test_a_second_apply_with_nothing_changed_writes_nothing(engine: Engagement) -> None:
+    engine.upsert_member("ana", timezone="Europe/Paris")
+    for hour in range(3):
+        engine.record(_post(f"p{hour}", hour))
+    engine.activate_rules(engine.load_rules_text(_rules_with_post_points(40)))
+    assert engine.replay(apply=True).changed == 3
+    with engine.database.connect() as connection:
+        seq = connection.execute(sa.select(members.c.event_seq)).scalar_one()
+    ledger_before = engine.ledger()
+    again = engine.replay(apply=True)
+    assert (again.changed, again.applied) == (0, True)
+    assert engine.ledger() == ledger_before
+    with engine.database.connect() as connection:
+        assert connection.execute(sa.select(members.c.event_seq)).scalar_one() == seq
+
+
+def test_going_back_to_older_rules_activates_them_as_a_new_version(engine: Engagement) -> None:
+    engine.upsert_member("ana", timezone="Europe/Paris")
+    engine.record(_post("p"))
+    original = engine.points("ana")
+    engine.activate_rules(engine.load_rules_text(_rules_with_post_points(40)))
+    engine.replay(apply=True)
+    back = engine.activate_rules(DEFAULT_RULES_PATH)
+    assert back.version == 3
+    assert engine.replay(apply=True).changed == 1  # no clash with version 1's award
+    assert engine.points("ana") == original
+    entries = [(e.entry_kind, e.ruleset_version) for e in engine.ledger()]
+    assert entries == [("award", 1), ("adjustment", 2), ("adjustment", 3)]
+
+
+def test_an_apply_that_would_adjust_an_action_twice_under_one_version_is_refused(
+    memory_engine: Engagement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.record(_post("p"))
+    memory_engine.activate_rules(memory_engine.load_rules_text(_rules_with_post_points(40)))
+    memory_engine.replay(apply=True)
+    before = memory_engine.ledger()
+
+    def changed_scoring(fact: Any, history: Any, ruleset: Any) -> tuple[Step, ...]:
+        fact.points = 41  # as if an upgrade of the engine changed how rules score
+        history.add(fact)
+        return (Step("verbs.post", "add", 41, "original post"),)
+
+    monkeypatch.setattr(replaying, "score_and_remember", changed_scoring)
+    with pytest.raises(EngagementError, match="already adjusted under ruleset version 2"):
+        memory_engine.replay(apply=True)
+    assert memory_engine.ledger() == before
