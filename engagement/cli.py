@@ -9,7 +9,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 
+from .badges.evaluation import next_badges
 from .engine import Engagement
 from .exceptions import EngagementError, RuleFileError
 from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
@@ -59,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--db", required=True, help="database URL")
     replay.add_argument("--apply", action="store_true", help="append adjustment entries")
     replay.set_defaults(run=_replay)
+
+    badges = commands.add_parser("badges", help="a member's badges, level and what next")
+    badges.add_argument("member")
+    badges.add_argument("--db", required=True, help="database URL")
+    badges.add_argument("--locale", help="language of the texts (default: the member's)")
+    badges.add_argument("--json", action="store_true", help="print one JSON object")
+    badges.set_defaults(run=_badges)
+
+    pending = commands.add_parser(
+        "award-pending", help="award badges members already meet (after adding badges)"
+    )
+    pending.add_argument("--db", required=True, help="database URL")
+    pending.set_defaults(run=_award_pending)
     return parser
 
 
@@ -73,7 +88,12 @@ def _validate(args: argparse.Namespace) -> int:
                 print(problem)
             status = 1
         else:
-            print(f"{path}: ok ({len(ruleset.verbs)} verbs, {len(ruleset.rules)} rules)")
+            catalogue = ruleset.catalogue
+            print(
+                f"{path}: ok ({len(ruleset.verbs)} verbs, {len(ruleset.rules)} rules, "
+                f"{len(catalogue.badges)} badges, {len(catalogue.levels)} levels, "
+                f"{len(catalogue.challenges)} challenges)"
+            )
     return status
 
 
@@ -105,12 +125,16 @@ def _print_simulation(result: SimulationResult, top: int) -> None:
         f"top 10 % of members hold {d.top_10_percent_share:.0%} of the points"
     )
     print()
-    print(f"{'#':>3}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}")
+    print(
+        f"{'#':>3}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}  "
+        f"{'level':<14} {'badges':>6}"
+    )
     for position, member in enumerate(result.members[:top], start=1):
         name = member.display_name or member.member
         print(
             f"{position:>3}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
-            f"{member.actions:>7} {member.points:>7}"
+            f"{member.actions:>7} {member.points:>7}  {(member.level_name or '-')[:14]:<14} "
+            f"{len(member.badges):>6}"
         )
     if len(result.members) > top:
         print(f"     … and {len(result.members) - top} more (--top N to see them)")
@@ -126,6 +150,42 @@ def _replay(args: argparse.Namespace) -> int:
     )
     for key, before, after in report.examples:
         print(f"  {key}: {before} -> {after}")
+    return 0
+
+
+def _badges(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    progress = engine.badges(args.member, locale=args.locale)
+    level = engine.level(args.member, locale=args.locale)
+    upcoming = next_badges(progress)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "member": args.member,
+                    "level": asdict(level),
+                    "badges": [asdict(item) for item in progress],
+                    "next": [item.badge for item in upcoming],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"{args.member}: {level.points} points, level {level.level} ({level.name or '-'})")
+    for item in progress:
+        earned = ", ".join(t or "earned" for t in item.earned) or "-"
+        print(f"  {item.name:<28} {item.percent:>3} %  earned: {earned}")
+    for item in upcoming:
+        print(f"  next: {item.hint}")
+    return 0
+
+
+def _award_pending(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    awarded = engine.award_pending_badges()
+    print(f"{len(awarded)} badge awards written")
+    for award in awarded:
+        print(f"  {award.member}: {award.label}")
     return 0
 
 

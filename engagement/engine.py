@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -20,8 +21,24 @@ from sqlalchemy.orm import Session, SessionTransaction
 from . import recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
+from .badges.criteria import CriterionKindRegistry
+from .badges.evaluation import (
+    BadgeProgress,
+    ChallengeProgress,
+    LevelStatus,
+    TeamProgress,
+    badge_progress,
+    challenge_progress,
+    held_labels,
+    level_status,
+    next_badges,
+)
+from .badges.events import BadgeAwarded, BadgeRevoked
+from .badges.kinds import default_criteria
+from .badges.service import Outcome, Recognition
 from .database import create_database_engine, missing_schema
 from .exceptions import InvalidInputError
+from .facts import Fact
 from .history_cache import HistoryCache
 from .members import Member, get_member, upsert_member
 from .revocation import Revocation
@@ -78,6 +95,7 @@ class Engagement:
         database: str | sa.URL | Engine = DEFAULT_DATABASE,
         *,
         rule_kinds: RuleKindRegistry | None = None,
+        criteria_kinds: CriterionKindRegistry | None = None,
         history_cache_size: int = 4096,
     ) -> None:
         if (
@@ -93,8 +111,11 @@ class Engagement:
             database if isinstance(database, Engine) else create_database_engine(database)
         )
         self.rule_kinds = rule_kinds if rule_kinds is not None else default_registry()
+        self.criteria_kinds = criteria_kinds if criteria_kinds is not None else default_criteria()
+        """Badge criteria kinds; register a host's own on it before loading rules."""
         self._rulesets = RulesetCache(self.rule_kinds)
         self._histories = HistoryCache(history_cache_size)
+        self._recognition = Recognition(history_cache_size)
 
     def close(self) -> None:
         """Release the connection pool, if this engine created it.
@@ -103,6 +124,7 @@ class Engagement:
         it, and disposing it is the host's call.  The cached histories go too.
         """
         self._histories.clear()
+        self._recognition.clear()
         if self._owns_database:
             self.database.dispose()
 
@@ -132,10 +154,10 @@ class Engagement:
 
         Raises :class:`engagement.RuleFileError` listing every problem.
         """
-        return load_ruleset_file(path, self.rule_kinds)
+        return load_ruleset_file(path, self.rule_kinds, self.criteria_kinds)
 
     def load_rules_text(self, text: str, *, source: str = "<rules>") -> Ruleset:
-        return load_ruleset(text, self.rule_kinds, source=source)
+        return load_ruleset(text, self.rule_kinds, source=source, criteria=self.criteria_kinds)
 
     def activate_rules(
         self, rules: str | Path | Ruleset, *, session: Session | None = None
@@ -204,8 +226,61 @@ class Engagement:
                     partial(self._histories.put, recorded.member_pk, recorded.history)
                 )
             if not award.duplicate:
+                award = self._recognise(connection, recorded, after_commit)
                 _announce_award(after_commit, award)
         return award
+
+    def _recognise_batch(
+        self,
+        connection: Connection,
+        ruleset: Ruleset,
+        awards: list[Award],
+        written: list[tuple[Fact, int]],
+        after_commit: list[AfterCommit],
+        notify: bool,
+    ) -> list[Award]:
+        # New awards come in logging order, the order of ``written``.
+        keys = [award.key for award in awards if not award.duplicate]
+        outcome = self._recognition.after_batch(
+            connection,
+            ruleset,
+            [(fact, action_id, key) for (fact, action_id), key in zip(written, keys, strict=True)],
+            after_commit,
+        )
+        if notify:
+            _announce_outcome(after_commit, outcome)
+        if not outcome.awarded:
+            return awards
+        earned: dict[str, list[BadgeAwarded]] = {}
+        for badge in outcome.awarded:
+            earned.setdefault(badge.action_key or "", []).append(badge)
+        return [
+            replace(award, badges=tuple(earned[award.key]))
+            if not award.duplicate and award.key in earned
+            else award
+            for award in awards
+        ]
+
+    def _recognise(
+        self, connection: Connection, recorded: recording.Recorded, after_commit: list[AfterCommit]
+    ) -> Award:
+        """Evaluate the badges, levels and challenges a freshly recorded action moves."""
+        award = recorded.award
+        if recorded.fact is None or recorded.ruleset is None or recorded.person is None:
+            return award
+        assert recorded.action_id is not None
+        outcome = self._recognition.after_action(
+            connection,
+            recorded.ruleset,
+            recorded.fact,
+            person=recorded.person,
+            action_id=recorded.action_id,
+            action_key=award.key,
+            after_commit=after_commit,
+            target=recorded.target,
+        )
+        _announce_outcome(after_commit, outcome)
+        return replace(award, badges=tuple(outcome.awarded)) if outcome.awarded else award
 
     def record_many(
         self,
@@ -224,8 +299,12 @@ class Engagement:
         parsed = [parse_action(action) for action in actions]
         with self._unit(session) as (connection, after_commit):
             ruleset = self._rulesets.active(connection)
+            written: list[tuple[Fact, int]] = []
             awards = recording.record_batch(
-                connection, parsed, ruleset, create_members=create_members
+                connection, parsed, ruleset, create_members=create_members, written=written
+            )
+            awards = self._recognise_batch(
+                connection, ruleset, awards, written, after_commit, notify
             )
             if notify:
                 for award in awards:
@@ -242,9 +321,158 @@ class Engagement:
         """
         with self._unit(session) as (connection, after_commit):
             result = revocation.revoke(connection, key, reason)
-            if not result.duplicate and signals.action_revoked.receivers:
-                after_commit.append(partial(_send, signals.action_revoked, revocation=result))
+            if not result.duplicate:
+                ruleset = self._rulesets.active(connection)
+                outcome = self._recognition.after_revocation(
+                    connection, ruleset, key, reason, after_commit
+                )
+                if signals.action_revoked.receivers:
+                    after_commit.append(partial(_send, signals.action_revoked, revocation=result))
+                _announce_outcome(after_commit, outcome)
         return result
+
+    # -- badges, levels and challenges ---------------------------------------------
+
+    def badges(
+        self,
+        member_id: str,
+        *,
+        locale: str | None = None,
+        at: datetime | None = None,
+        session: Session | None = None,
+    ) -> list[BadgeProgress]:
+        """Every badge the member can see, with current/target, percent and a hint.
+
+        Texts are in ``locale`` (default: the member's, then the rule file's).
+        Secret badges only appear once earned.
+        """
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            state, tz = self._recognition.read_state(connection, ruleset, member_id)
+            now = _instant(at)
+            return badge_progress(state, now, tz, ruleset.clock.week_start, locale)
+
+    def next_badges(
+        self,
+        member_id: str,
+        count: int = 3,
+        *,
+        locale: str | None = None,
+        at: datetime | None = None,
+        session: Session | None = None,
+    ) -> list[BadgeProgress]:
+        """The ``count`` badges the member is closest to, each with a sentence on how
+        to get there ("Share on 1 more channel to earn Polyglot (silver).")."""
+        return next_badges(self.badges(member_id, locale=locale, at=at, session=session), count)
+
+    def earned_badges(self, member_id: str, *, session: Session | None = None) -> list[str]:
+        """The badges the member holds, as ``id`` or ``id:tier`` (highest tier held)."""
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            state, _ = self._recognition.read_state(connection, ruleset, member_id)
+            return held_labels(state)
+
+    def level(
+        self, member_id: str, *, locale: str | None = None, session: Session | None = None
+    ) -> LevelStatus:
+        """The member's level from cumulative points, and what the next one takes."""
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            state, _ = self._recognition.read_state(connection, ruleset, member_id)
+            return level_status(state, locale)
+
+    def challenges(
+        self, member_id: str, *, locale: str | None = None, session: Session | None = None
+    ) -> list[ChallengeProgress]:
+        """The challenges open to the member's team, with the member's progress."""
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            state, tz = self._recognition.read_state(connection, ruleset, member_id)
+            return challenge_progress(state, tz, locale)
+
+    def team_progress(
+        self, challenge_id: str, team: str, *, session: Session | None = None
+    ) -> TeamProgress:
+        """A team's progress on a challenge: members, completions, their sum."""
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            return self._recognition.team_progress(connection, ruleset, challenge_id, team)
+
+    def award_pending_badges(
+        self,
+        members: Iterable[str] | None = None,
+        *,
+        notify: bool = False,
+        session: Session | None = None,
+    ) -> list[BadgeAwarded]:
+        """Award the badges and challenge completions members' histories already meet
+        but they do not hold (all members, or ``members``).
+
+        Run it after activating a rule file that adds or lowers badges: recording
+        only evaluates what each new action moves.  Like imports, it announces
+        nothing unless ``notify`` is true.
+        """
+        with self._unit(session) as (connection, after_commit):
+            ruleset = self._rulesets.active(connection)
+            chosen = list(members) if members is not None else None
+            outcome = self._recognition.backfill(connection, ruleset, chosen, after_commit)
+            if notify:
+                _announce_outcome(after_commit, outcome)
+            return outcome.awarded
+
+    def grant_badge(
+        self,
+        member_id: str,
+        badge_id: str,
+        *,
+        reason: str,
+        tier: str | None = None,
+        session: Session | None = None,
+    ) -> BadgeAwarded:
+        """Award a badge by hand (a ``manual`` badge, or any badge HR sees fit), with a
+        reason kept for audit.  Granting a badge already held writes nothing."""
+        with self._unit(session) as (connection, after_commit):
+            ruleset = self._rulesets.active(connection)
+            award, new = self._recognition.grant(
+                connection,
+                ruleset,
+                member_id,
+                badge_id,
+                tier=tier,
+                reason=reason,
+                now=_instant(None),
+                after_commit=after_commit,
+            )
+            if new:
+                _announce_outcome(after_commit, Outcome(awarded=[award]))
+            return award
+
+    def revoke_badge(
+        self,
+        member_id: str,
+        badge_id: str,
+        *,
+        reason: str,
+        tier: str | None = None,
+        session: Session | None = None,
+    ) -> list[BadgeRevoked]:
+        """Revoke the member's awards of a badge (one tier, or all) with a reason.
+
+        The awards stay on record with their revocation; nothing is deleted.
+        """
+        with self._unit(session) as (connection, after_commit):
+            ruleset = self._rulesets.active(connection)
+            revoked = self._recognition.take_back(
+                connection,
+                ruleset,
+                member_id,
+                badge_id,
+                tier=tier,
+                reason=reason,
+                after_commit=after_commit,
+            )
+            _announce_outcome(after_commit, Outcome(revoked=revoked))
+            return revoked
 
     # -- replay and reading -------------------------------------------------------
 
@@ -363,11 +591,31 @@ def _raise_if_not_configured(connection: Connection, error: Exception) -> None:
         raise replacement from error
 
 
+def _instant(at: datetime | None) -> float:
+    if at is None:
+        return time.time()
+    if at.tzinfo is None:
+        raise InvalidInputError("at: give an aware datetime (with a time zone)")
+    return at.timestamp()
+
+
 def _announce_award(after_commit: list[AfterCommit], award: Award) -> None:
     if signals.action_recorded.receivers:
         after_commit.append(partial(_send, signals.action_recorded, award=award))
     if award.points > 0 and signals.points_awarded.receivers:
         after_commit.append(partial(_send, signals.points_awarded, award=award))
+
+
+def _announce_outcome(after_commit: list[AfterCommit], outcome: Outcome) -> None:
+    for signal, name, payloads in (
+        (signals.badge_awarded, "badge", outcome.awarded),
+        (signals.badge_revoked, "badge", outcome.revoked),
+        (signals.level_reached, "level", outcome.levels),
+        (signals.challenge_completed, "completion", outcome.completed),
+    ):
+        if payloads and signal.receivers:
+            for payload in payloads:
+                after_commit.append(partial(_send, signal, **{name: payload}))
 
 
 def _send(signal: NamedSignal, **payload: Any) -> None:

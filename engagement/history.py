@@ -71,6 +71,18 @@ class TimeIndex:
         series = self._series.get(key)
         return len(series[0]) if series else 0
 
+    def times(self, key: Hashable, start: float, end: float) -> list[float]:
+        """The timestamps under ``key`` with ``start <= ts < end``, oldest first."""
+        series = self._series.get(key)
+        if series is None:
+            return []
+        times = series[0]
+        return times[bisect_left(times, start) : bisect_left(times, end)]
+
+    def all_keys(self) -> list[Hashable]:
+        """Every key that has held a fact (possibly none left after removals)."""
+        return list(self._series)
+
 
 class MemberHistory:
     """Everything the ruleset's rules remember about one member's earlier actions."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from .history import MemberHistory
 
@@ -29,8 +30,11 @@ class CachedHistory:
     contents: set[str] = field(default_factory=set)
 
 
-class HistoryCache:
-    """A bounded LRU of :class:`CachedHistory` by member primary key.
+T = TypeVar("T")
+
+
+class MemberCache(Generic[T]):
+    """A bounded LRU of per-member entries by member primary key.
 
     Entries are *taken* out while a transaction works on them and *put* back only
     after it commits, so a failed or rolled-back transaction simply loses its entry.
@@ -38,12 +42,12 @@ class HistoryCache:
 
     def __init__(self, capacity: int = 4096) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[int, CachedHistory] = OrderedDict()
+        self._entries: OrderedDict[int, T] = OrderedDict()
 
-    def take(self, member_pk: int) -> CachedHistory | None:
+    def take(self, member_pk: int) -> T | None:
         return self._entries.pop(member_pk, None)
 
-    def put(self, member_pk: int, entry: CachedHistory) -> None:
+    def put(self, member_pk: int, entry: T) -> None:
         self._entries[member_pk] = entry
         self._entries.move_to_end(member_pk)
         while len(self._entries) > self.capacity:
@@ -54,3 +58,6 @@ class HistoryCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+HistoryCache = MemberCache[CachedHistory]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .exceptions import InvalidInputError
@@ -66,13 +66,60 @@ def upsert_member(
     values.setdefault("opted_in", False)
     statement = insert(members).values({**values, **changes})
     if changes:
-        statement = statement.on_conflict_do_update(index_elements=["member_id"], set_=changes)
+        # Bumping event_seq tells every process its cached view of the member (team,
+        # locale, time zone) is stale.
+        statement = statement.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={**changes, "event_seq": members.c.event_seq + 1},
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["member_id"])
     connection.execute(statement)
     found = get_member(connection, member_id)
     assert found is not None
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A member's row as badge evaluation needs it.
+
+    ``seq`` is the member's ``event_seq`` (their own actions and revocations) and
+    ``badge_seq`` counts what others did to their badges (kudos received, HR grants);
+    together they tell whether a cached badge state is current.
+    """
+
+    pk: int
+    member_id: str
+    team: str | None
+    locale: str | None
+    seq: int
+    badge_seq: int
+
+
+PERSON_COLUMNS = (
+    members.c.id,
+    members.c.member_id,
+    members.c.team,
+    members.c.locale,
+    members.c.event_seq,
+    members.c.badge_seq,
+)
+_LOCK_FOR_BADGES = (
+    update(members)
+    .where(members.c.member_id == bindparam("member"))
+    .values(badge_seq=members.c.badge_seq + 1)
+    .returning(*PERSON_COLUMNS)
+)
+
+
+def lock_for_badges(connection: Connection, member_id: str) -> Person | None:
+    """Lock the member's row for the transaction to change their badges from the
+    outside (kudos they receive, a grant).  Bumps ``badge_seq``, not ``event_seq``:
+    other processes' badge states for the member go stale, their scoring histories
+    (which such changes do not touch) stay valid."""
+    row = connection.execute(_LOCK_FOR_BADGES, {"member": member_id}).first()
+    return Person(*row) if row is not None else None
 
 
 def get_member(connection: Connection, member_id: str) -> Member | None:

@@ -34,6 +34,7 @@ from .exceptions import InvalidActionError, UnknownMemberError
 from .facts import Fact, Step
 from .history import MemberHistory
 from .history_cache import CachedHistory, HistoryCache
+from .members import Person, lock_for_badges
 from .periods import from_timestamp, zone
 from .prepared import PreparedCache
 from .rules.ruleset import Ruleset
@@ -51,7 +52,14 @@ _LOCK_MEMBER = (
     update(members)
     .where(members.c.member_id == bindparam("member"))
     .values(event_seq=members.c.event_seq + 1)
-    .returning(members.c.id, members.c.event_seq, members.c.timezone)
+    .returning(
+        members.c.id,
+        members.c.event_seq,
+        members.c.timezone,
+        members.c.team,
+        members.c.locale,
+        members.c.badge_seq,
+    )
 )
 _NET_POINTS = (
     select(func.coalesce(func.sum(ledger.c.points), 0))
@@ -109,6 +117,14 @@ class Recorded:
     award: Award
     member_pk: int | None = None
     history: CachedHistory | None = None
+    fact: Fact | None = None
+    action_id: int | None = None
+    ruleset: Ruleset | None = None
+    person: Person | None = None
+    """The member as locked, for badge evaluation."""
+    target: Person | None = None
+    """The colleague the action is aimed at, locked, when badges measure what they
+    receive (see :meth:`engagement.badges.service.Recognition.after_action`)."""
 
 
 _PREPARED = PreparedCache()
@@ -124,6 +140,12 @@ def record_one(
         return Recorded(_same_member(existing_awards(connection, [action.key])[action.key], action))
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
+    # Locks are taken in member-id order, so two colleagues thanking each other at
+    # the same instant cannot deadlock.
+    target = _aimed_at(action, ruleset)
+    locked_target = (
+        lock_for_badges(connection, target) if target and target < action.member else None
+    )
     member = prepared("lock", connection, lambda: _LOCK_MEMBER).first(
         connection, {"member": action.member}
     )
@@ -132,7 +154,7 @@ def record_one(
             f"member: unknown member {action.member!r}; add it with upsert_member() first",
             key=action.key,
         )
-    member_pk, seq, tz_name = member
+    member_pk, seq, tz_name, team, locale, badge_seq = member
     tz_name = tz_name or ruleset.file.timezone
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     tz = zone(tz_name)
@@ -150,7 +172,18 @@ def record_one(
     prepared("award", connection, lambda: _INSERT_LEDGER, list(entry_row)).first(
         connection, entry_row
     )
-    return Recorded(award, member_pk, entry)
+    if target and target > action.member:
+        locked_target = lock_for_badges(connection, target)
+    person = Person(member_pk, action.member, team, locale, seq, badge_seq)
+    return Recorded(award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target)
+
+
+def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
+    """The colleague whose badges the action can move (kudos received), if any."""
+    target = action.target
+    if target is None or target == action.member or not ruleset.catalogue.received(action.verb):
+        return None
+    return target
 
 
 @lru_cache(maxsize=4)
@@ -259,11 +292,13 @@ def record_batch(
     ruleset: Ruleset,
     *,
     create_members: bool,
+    written: list[tuple[Fact, int]] | None = None,
 ) -> list[Award]:
     """Log ``batch`` in order with as few statements as possible; awards in input order.
 
     Actions already logged, and repeats of a key within the batch, return the first
-    award with ``duplicate=True``.  All checks run before the first write.
+    award with ``duplicate=True``.  All checks run before the first write.  Each new
+    action's scored fact and row id are appended to ``written``, in logging order.
     """
     for action in batch:
         check_action(action, ruleset)
@@ -293,6 +328,7 @@ def record_batch(
     people = _reserve_seqs(connection, locked, counts, ruleset)
     histories = _load_histories(connection, fresh, people, ruleset)
     rows: list[dict[str, Any]] = []
+    facts: list[Fact] = []
     awards: dict[str, Award] = {}
     for action in fresh:
         person = people[action.member]
@@ -304,8 +340,13 @@ def record_batch(
             action.key, action.member, action.verb, fact.points, steps, ruleset.version
         )
         rows.append(row)
+        facts.append(fact)
     if rows:
         ids = _log_actions(connection, rows)
+        if written is not None:
+            written.extend(
+                (f, ids[r["key"]]) for f, r in zip(facts, rows, strict=True) if r["key"] in ids
+            )
         lost = [row["key"] for row in rows if row["key"] not in ids]
         if lost:  # only a key already logged for a member outside this batch
             for key, award in existing_awards(connection, lost).items():

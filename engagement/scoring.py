@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .badges.events import BadgeAwarded
 from .facts import Fact, Step, round_points
 from .history import MemberHistory
 from .rules.ruleset import Ruleset
@@ -25,6 +26,9 @@ class Award:
     steps: tuple[Step, ...] = field(default=())
     ruleset_version: int | None = None
     duplicate: bool = False
+    badges: tuple[BadgeAwarded, ...] = ()
+    """Badges (or tiers) the action earned anyone: its member, or the colleague it
+    thanked.  Empty for a duplicate."""
 
     @property
     def summary(self) -> str:

@@ -18,3 +18,16 @@ points_awarded = _signals.signal("points-awarded")
 
 action_revoked = _signals.signal("action-revoked")
 """An action was revoked. Keyword ``revocation``: the :class:`engagement.Revocation`."""
+
+badge_awarded = _signals.signal("badge-awarded")
+"""A member earned a badge or a tier. Keyword ``badge``: a :class:`engagement.BadgeAwarded`."""
+
+badge_revoked = _signals.signal("badge-revoked")
+"""A badge award was revoked. Keyword ``badge``: a :class:`engagement.BadgeRevoked`."""
+
+level_reached = _signals.signal("level-reached")
+"""A member reached a new level. Keyword ``level``: a :class:`engagement.LevelReached`."""
+
+challenge_completed = _signals.signal("challenge-completed")
+"""A member completed a challenge. Keyword ``completion``: a
+:class:`engagement.ChallengeCompleted`."""

@@ -24,6 +24,10 @@ class MemberResult:
     actions: int
     display_name: str | None = None
     team: str | None = None
+    badges: list[str] = field(default_factory=list)
+    """``id`` or ``id:tier`` (the highest tier held) per badge."""
+    level: int = 0
+    level_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +36,9 @@ class MemberResult:
             "actions": self.actions,
             "display_name": self.display_name,
             "team": self.team,
+            "badges": self.badges,
+            "level": self.level,
+            "level_name": self.level_name,
         }
 
 
@@ -165,6 +172,7 @@ def simulate(
     results = []
     for member_id, points in totals.items():
         info = engine.get_member(member_id)
+        level = engine.level(member_id)
         results.append(
             MemberResult(
                 member=member_id,
@@ -172,6 +180,9 @@ def simulate(
                 actions=per_member[member_id],
                 display_name=info.display_name if info else None,
                 team=info.team if info else None,
+                badges=engine.earned_badges(member_id),
+                level=level.level,
+                level_name=level.name,
             )
         )
     results.sort(key=lambda m: (-m.points, m.member))

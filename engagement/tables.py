@@ -85,6 +85,13 @@ members = Table(
         default=0,
         comment="Orders the member's actions and revocations; bumped under the row lock.",
     ),
+    Column(
+        "badge_seq",
+        Integer,
+        nullable=False,
+        default=0,
+        comment="Bumped when others change the member's badges (kudos received, HR grants).",
+    ),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

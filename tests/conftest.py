@@ -143,3 +143,66 @@ def engine_with() -> Iterator[Callable[[str], Engagement]]:
     yield build
     for engagement in created:
         engagement.database.dispose()
+
+
+PERSONAL = "Here is my own honest take on this topic for colleagues and friends"
+"""A text with plenty of the member's own words: a personal share."""
+
+
+@pytest.fixture
+def badge_engine() -> Iterator[Callable[..., Engagement]]:
+    """In-memory engines with the base verbs and the YAML sections given."""
+    created: list[Engagement] = []
+
+    def build(
+        sections: str, *, members: tuple[str, ...] = ("alice", "bob", "carol", "dave"), **kw: Any
+    ) -> Engagement:
+        engagement = Engagement("sqlite://")
+        engagement.create_schema()
+        engagement.activate_rules(engagement.load_rules_text(BASE_RULES + sections))
+        for member in members:
+            engagement.upsert_member(member, timezone=kw.get("timezone", "Europe/Paris"))
+        created.append(engagement)
+        return engagement
+
+    yield build
+    for engagement in created:
+        engagement.database.dispose()
+
+
+Share = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def share() -> Share:
+    """A personal share by ``member`` ``hours`` after :data:`MONDAY`; fresh key each time."""
+    counter = iter(range(1_000_000))
+
+    def build(
+        member: str = "alice",
+        hours: float = 0,
+        *,
+        at: datetime | None = None,
+        personal: bool = True,
+        channel: str = "linkedin",
+        topics: tuple[str, ...] = ("ai",),
+        kind: str = "industry",
+        verb: str = "share",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        n = next(counter)
+        action: dict[str, Any] = {
+            "key": f"{member}-{verb}-{n}",
+            "member": member,
+            "verb": verb,
+            "at": (at or MONDAY + timedelta(hours=hours)).isoformat(),
+        }
+        if verb == "share":
+            action["channel"] = channel
+            action["content"] = {"id": f"c-{n}", "kind": kind, "topics": list(topics)}
+            if personal:
+                action["text"] = f"{PERSONAL} number {n}"
+        action.update(fields)
+        return action
+
+    return build

@@ -72,8 +72,8 @@ def bad_rules(tmp_path: Path) -> Path:
 
 BAD_RULES_PROBLEMS = [
     "{path}:3: verbs.share.points: input should be greater than or equal to 0",
-    "{path}:4: foo: unknown key; expected one of: "
-    "max_text_length, programme, rules, timezone, verbs, week_start",
+    "{path}:4: foo: unknown key; expected one of: badges, challenges, default_locale, "
+    "levels, max_text_length, programme, rules, timezone, verbs, week_start",
 ]
 
 
@@ -84,7 +84,9 @@ def test_validate_accepts_the_default_file(capsys: pytest.CaptureFixture[str]) -
     assert main(["validate", str(DEFAULT_RULES_PATH)]) == 0
 
     out, err = capsys.readouterr()
-    assert out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules)\n"
+    assert (
+        out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)\n"
+    )
     assert err == ""
 
 
@@ -107,7 +109,7 @@ def test_validate_checks_every_file_and_fails_if_any_is_bad(
 
     out, _ = capsys.readouterr()
     assert out.splitlines() == [
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules)",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)",
         *(line.format(path=bad_rules) for line in BAD_RULES_PROBLEMS),
         f"{missing}: <root>: cannot read file: [Errno 2] No such file or directory: '{missing}'",
     ]
@@ -148,10 +150,10 @@ def test_simulate_prints_totals_and_the_distribution(
         "4 actions (1 duplicates) under ruleset v1",
         "2 members, 80 points; mean 40.0, median 40.0; top 10 % of members hold 69% of the points",
     ]
-    assert lines[3].split() == ["#", "member", "team", "actions", "points"]
+    assert lines[3].split() == ["#", "member", "team", "actions", "points", "level", "badges"]
     assert [line.split() for line in lines[4:]] == [
-        ["1", "alice", "2", "55"],
-        ["2", "bob", "1", "25"],
+        ["1", "alice", "2", "55", "Newcomer", "1"],
+        ["2", "bob", "1", "25", "Newcomer", "1"],
     ]
     assert err == ""
 
@@ -162,7 +164,7 @@ def test_simulate_top_limits_the_members_listed(
     assert main(["simulate", str(actions_file), "--top", "1"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split() for line in lines[4:5]] == [["1", "alice", "2", "55"]]
+    assert [line.split() for line in lines[4:5]] == [["1", "alice", "2", "55", "Newcomer", "1"]]
     assert lines[5:] == ["     … and 1 more (--top N to see them)"]
 
 
@@ -200,6 +202,10 @@ def test_simulate_json_prints_one_object(
     assert [(m["member"], m["points"], m["actions"]) for m in result["members"]] == [
         ("alice", 55, 2),
         ("bob", 25, 1),
+    ]
+    assert [(m["badges"], m["level"], m["level_name"]) for m in result["members"]] == [
+        (["first-post"], 1, "Newcomer"),
+        (["learner:bronze"], 1, "Newcomer"),
     ]
     assert result["distribution"] == {
         "members": 2,
@@ -346,7 +352,7 @@ def test_the_console_script_runs(bad_rules: Path) -> None:
     )
     assert (ok.returncode, ok.stdout, ok.stderr) == (
         0,
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules)\n",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)\n",
         "",
     )
 
@@ -359,3 +365,44 @@ def test_the_console_script_runs(bad_rules: Path) -> None:
     )
     assert bad.returncode == 1
     assert bad.stdout.splitlines() == [line.format(path=bad_rules) for line in BAD_RULES_PROBLEMS]
+
+
+# -- badges -----------------------------------------------------------------------------
+
+
+def test_badges_shows_progress_level_and_what_next(
+    actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["badges", "alice", "--db", db, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["level"]["name"] == "Newcomer"
+    earned = [b["badge"] for b in result["badges"] if b["earned"]]
+    assert earned == ["first-post"]
+    assert len(result["next"]) == 3
+    assert main(["badges", "alice", "--db", db, "--locale", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("alice: 55 points, level 1 (Nouvel arrivant)")
+    assert "next: " in out
+
+
+def test_badges_for_an_unknown_member_exits_2(
+    actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["badges", "zoe", "--db", db]) == 2
+    assert "unknown member 'zoe'" in capsys.readouterr().err
+
+
+def test_award_pending_after_simulate_awards_nothing_more(
+    actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["award-pending", "--db", db]) == 0
+    assert capsys.readouterr().out == "0 badge awards written\n"

@@ -16,6 +16,9 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from ..badges.criteria import CriterionKindRegistry
+from ..badges.kinds import default_criteria
+from ..badges.loading import build_catalogue, check_goals, check_levels
 from ..exceptions import Problem, RuleFileError
 from .kinds import Clock, RuleKindRegistry, RuleParams
 from .model import RuleFile, VerbSpec
@@ -24,17 +27,27 @@ from .ruleset import Ruleset
 Loc = tuple[str | int, ...]
 
 
-def load_ruleset_file(path: str | Path, registry: RuleKindRegistry) -> Ruleset:
+def load_ruleset_file(
+    path: str | Path,
+    registry: RuleKindRegistry,
+    criteria: CriterionKindRegistry | None = None,
+) -> Ruleset:
     """Load and validate the rule file at ``path``; raises :class:`RuleFileError`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from exc
-    return load_ruleset(text, registry, source=str(path))
+    return load_ruleset(text, registry, source=str(path), criteria=criteria)
 
 
-def load_ruleset(text: str, registry: RuleKindRegistry, *, source: str = "<rules>") -> Ruleset:
+def load_ruleset(
+    text: str,
+    registry: RuleKindRegistry,
+    *,
+    source: str = "<rules>",
+    criteria: CriterionKindRegistry | None = None,
+) -> Ruleset:
     """Validate rule-file ``text`` and compile it; raises :class:`RuleFileError`.
 
     Every problem in the file is reported at once, and nothing is compiled unless
@@ -57,13 +70,27 @@ def load_ruleset(text: str, registry: RuleKindRegistry, *, source: str = "<rules
         file = None
     params = _validate_rules(data.get("rules"), registry, report)
     verbs = data.get("verbs")
-    if isinstance(verbs, Mapping):
-        _check_references(sorted(map(str, verbs)), params, report)
+    known = sorted(map(str, verbs)) if isinstance(verbs, Mapping) else None
+    if known is not None:
+        _check_references(known, params, report)
+    criteria = criteria if criteria is not None else default_criteria()
+    goals = check_goals(data, criteria, known, report, _message)
+    levels = check_levels(data.get("levels"), report, _message)
     if problems or file is None:
         raise RuleFileError(sorted(problems, key=lambda p: (p.line or 0, p.path)))
-    rules = [registry.get(p.kind)(p, Clock(file.week_start_index)) for p in params.values()]
+    clock = Clock(file.week_start_index)
+    rules = [registry.get(p.kind)(p, clock) for p in params.values()]
+    catalogue = build_catalogue(
+        goals,
+        levels,
+        criteria,
+        clock=clock,
+        timezone=file.timezone,
+        default_locale=file.default_locale,
+        labels={name: verb.label or name for name, verb in file.verbs.items()},
+    )
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return Ruleset(file, rules, text=text, content_hash=digest)
+    return Ruleset(file, rules, text=text, content_hash=digest, catalogue=catalogue)
 
 
 def _validate_rules(

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..badges.i18n import LocaleTag
 from ..exceptions import InvalidInputError
 from ..periods import WEEKDAYS, zone
 
@@ -47,6 +48,14 @@ class RuleFile(BaseModel):
     )
     verbs: dict[str, VerbSpec] = Field(min_length=1)
     rules: list[dict[str, Any]] = Field(default_factory=list)
+    default_locale: LocaleTag = Field(
+        default="en", description="Language of badge texts for members whose own is missing."
+    )
+    levels: list[dict[str, Any]] = Field(
+        default_factory=list, description="Named levels by cumulative points, lowest first."
+    )
+    badges: list[dict[str, Any]] = Field(default_factory=list)
+    challenges: list[dict[str, Any]] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

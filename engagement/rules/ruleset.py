@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..badges.catalogue import EMPTY_CATALOGUE, Catalogue
 from ..facts import Fact
 from .kinds import PHASES, Clock, RuleKind
 from .model import RuleFile, VerbSpec
@@ -25,12 +26,15 @@ class Ruleset:
         text: str,
         content_hash: str,
         version: int | None = None,
+        catalogue: Catalogue = EMPTY_CATALOGUE,
     ) -> None:
         self.file = file
         self.rules = tuple(rules)
         self.text = text
         self.content_hash = content_hash
         self.version = version
+        self.catalogue = catalogue
+        """Badges, challenges and levels (see :mod:`engagement.badges`)."""
         self.clock = Clock(week_start=file.week_start_index)
         ordered = sorted(self.rules, key=lambda rule: PHASES.index(rule.phase))
         self._pipelines = {
@@ -46,7 +50,12 @@ class Ruleset:
 
     def with_version(self, version: int) -> Ruleset:
         return Ruleset(
-            self.file, self.rules, text=self.text, content_hash=self.content_hash, version=version
+            self.file,
+            self.rules,
+            text=self.text,
+            content_hash=self.content_hash,
+            version=version,
+            catalogue=self.catalogue,
         )
 
     def pipeline(self, verb: str) -> tuple[RuleKind[Any], ...]:

@@ -25,7 +25,10 @@ ActionFactory = Callable[..., dict[str, Any]]
 
 SOURCE = "hr-rules.yaml"
 KNOWN_KINDS = "cap, content_mix, diminishing_returns, once_per_content, personalisation, variety"
-TOP_LEVEL_KEYS = "max_text_length, programme, rules, timezone, verbs, week_start"
+TOP_LEVEL_KEYS = (
+    "badges, challenges, default_locale, levels, max_text_length, programme, rules, "
+    "timezone, verbs, week_start"
+)
 VERB_KEYS = "content, description, label, points, target"
 WEEKDAYS = "'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or 'sunday'"
 DURATION = "expected a duration such as '48h', '7d' or '2w'"
@@ -572,14 +575,26 @@ def test_problems_name_the_file_they_come_from(tmp_path: Path) -> None:
 def test_a_json_rule_file_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "rules.json"
     path.write_text(
-        json.dumps(yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8")), indent=2),
+        # YAML reads unquoted dates as dates; JSON writes them as ISO strings.
+        json.dumps(
+            yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8")), indent=2, default=str
+        ),
         encoding="utf-8",
     )
     ruleset = load_ruleset_file(path, default_registry())
     default = load_ruleset_file(DEFAULT_RULES_PATH, default_registry())
 
-    assert ruleset.file == default.file
+    raw_sections = {"badges", "challenges"}  # dates stay strings until compiled
+    assert ruleset.file.model_dump(exclude=raw_sections) == default.file.model_dump(
+        exclude=raw_sections
+    )
     assert [rule.id for rule in ruleset.rules] == [rule.id for rule in default.rules]
+
+    def compiled(r: Any) -> list[Any]:
+        goals = r.catalogue.goals
+        return [(g.id, g.starts, g.ends, g.criterion.params) for g in goals]
+
+    assert compiled(ruleset) == compiled(default)
 
 
 def test_a_bad_json_rule_file_reports_json_lines(tmp_path: Path) -> None:

@@ -1,0 +1,360 @@
+"""The built-in criteria kinds.
+
+Each answers one question HR asks about a member ("how many personal shares?", "on
+how many channels?", "how many weeks in a row?") and says, in the member's
+language, what is left to do.  None of them rewards raw volume on its own: volume
+only counts through filters HR chooses (personal shares, original posts…).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from ..facts import Fact
+from ..history import TimeIndex
+from ..periods import parse_duration
+from .criteria import (
+    CriterionKind,
+    CriterionKindRegistry,
+    CriterionParams,
+    FactFilter,
+    Matcher,
+    Measure,
+    Vocabulary,
+)
+
+_ONE: tuple[tuple[Hashable, float], ...] = ((None, 1.0),)
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+def _remaining(measure: Measure, target: float) -> int:
+    return max(1, math.ceil(target - measure.value))
+
+
+class Count(CriterionKind[CriterionParams]):
+    """Actions passing the filter: ``5 personal shares``."""
+
+    kind = "count"
+    Params = CriterionParams
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        return _ONE
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        return Measure(index.count(None, start, end))
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        n = _remaining(measure, target)
+        noun = words.noun(self.params.verbs)
+        if lang == "fr":
+            return f"encore {n} action{'s' if n > 1 else ''} « {noun} »"
+        personal = "personal " if self.params.personalised else ""
+        return f"{n} more {personal}{_plural(n, noun)}"
+
+
+class First(Count):
+    """The first action passing the filter: a first original post."""
+
+    kind = "first"
+    fixed_target = 1.0
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        noun = words.noun(self.params.verbs)
+        return f"votre premier « {noun} »" if lang == "fr" else f"your first {noun}"
+
+
+Dimension = Literal["channel", "topic", "verb", "content_kind", "content", "target"]
+_DIMENSION_WORDS = {
+    "en": {
+        "channel": "channel",
+        "topic": "topic",
+        "verb": "kind of action",
+        "content_kind": "kind of content",
+        "content": "piece of content",
+        "target": "colleague",
+    },
+    "fr": {
+        "channel": "réseau",
+        "topic": "thème",
+        "verb": "type d'action",
+        "content_kind": "type de contenu",
+        "content": "contenu",
+        "target": "collègue",
+    },
+}
+_PLURAL_DIMENSIONS = {
+    "channel": "channels",
+    "topic": "topics",
+    "verb": "kinds of action",
+    "content_kind": "kinds of content",
+    "content": "pieces of content",
+    "target": "colleagues",
+}
+
+_PLURAL_DIMENSIONS_FR = {
+    "channel": "réseaux",
+    "topic": "thèmes",
+    "verb": "types d'action",
+    "content_kind": "types de contenu",
+    "content": "contenus",
+    "target": "collègues",
+}
+
+
+class DistinctParams(CriterionParams):
+    dimension: Dimension = Field(description="What must vary: channel, topic, verb…")
+
+
+class Distinct(CriterionKind[DistinctParams]):
+    """Distinct values among passing actions: variety of channels, topics, verbs."""
+
+    kind = "distinct"
+    Params = DistinctParams
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        return [(value, 1.0) for value in fact.values(self.params.dimension)]
+
+    def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
+        # Only a value seen for the first time in the span adds to the count.
+        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        return Measure(sum(1 for key in index.all_keys() if index.count(key, start, end)))
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        n = _remaining(measure, target)
+        if lang == "fr":
+            words_fr = _DIMENSION_WORDS["fr"] if n == 1 else _PLURAL_DIMENSIONS_FR
+            return f"utilisez {n} {words_fr[self.params.dimension]} de plus"
+        words_en = _DIMENSION_WORDS["en"] if n == 1 else _PLURAL_DIMENSIONS
+        return f"use {n} more {words_en[self.params.dimension]}"
+
+
+class RatioParams(CriterionParams):
+    where: FactFilter = Field(description="Which of the counted actions are hits.")
+    min_count: int = Field(default=1, ge=1, strict=True, description="Actions needed first.")
+
+
+class Ratio(CriterionKind[RatioParams]):
+    """Share of passing actions that are also hits: ``≥ 70 % of shares personalised``.
+
+    Targets are fractions (0.7).  A ratio over two actions means little, hence
+    ``min_count``: the badge waits until enough actions were counted.
+    """
+
+    kind = "ratio"
+    Params = RatioParams
+    max_target = 1.0
+
+    def __init__(self, params: RatioParams, clock: Any) -> None:
+        super().__init__(params, clock)
+        self._hit = Matcher(params.where)
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        return (("all", 1.0), ("hit", 1.0)) if self._hit(fact) else (("all", 1.0),)
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        total = index.count("all", start, end)
+        hits = index.count("hit", start, end)
+        return Measure(hits / total if total else 0.0, total >= self.params.min_count, total)
+
+    def percent(self, measure: Measure, target: float) -> int:
+        share = min(1.0, measure.value / target) if target > 0 else 1.0
+        counted = min(1.0, measure.count / self.params.min_count)
+        return int(min(share, counted) * 100)
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        noun = words.noun(self.params.verbs)
+        if not measure.ready:
+            n = self.params.min_count - measure.count
+            if lang == "fr":
+                return f"encore {n} action{'s' if n > 1 else ''} « {noun} » (au moins "
+                f"{self.params.min_count})"
+            return f"{n} more {_plural(n, noun)} (at least {self.params.min_count} count)"
+        now, wanted = round(measure.value * 100), round(target * 100)
+        if lang == "fr":
+            return f"passez de {now} % à {wanted} % d'actions personnalisées"
+        return f"raise your share of personal {_plural(2, noun)} from {now} % to {wanted} %"
+
+
+class StreakParams(CriterionParams):
+    grace: int = Field(
+        default=0, ge=0, le=4, strict=True, description="Missed weeks a streak survives."
+    )
+
+    @field_validator("period")
+    @classmethod
+    def _no_calendar(cls, value: str) -> str:
+        if value != "ever":
+            raise ValueError("a streak runs across periods: leave 'period' out")
+        return value
+
+
+class Streak(CriterionKind[StreakParams]):
+    """Active in N consecutive weeks, in the member's time zone and the programme's week.
+
+    Weeks, not days: nobody should feel pushed to post every day.  With ``grace``,
+    up to that many quiet weeks in a row do not break the streak (they do not count
+    towards it either).  The measure is the longest streak, so a late action that
+    fills an old gap is credited.
+    """
+
+    kind = "streak"
+    Params = StreakParams
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        start, _ = fact.period("week", self.clock.week_start)
+        week = datetime.fromtimestamp(start, fact.tz).date().toordinal() // 7
+        return ((week, 1.0),)
+
+    def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
+        # A second action in an already active week cannot lengthen any streak.
+        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        active = (k for k in index.all_keys() if index.count(k, start, end))
+        weeks = sorted(k for k in active if isinstance(k, int))
+        best = run = 0
+        previous: int | None = None
+        for week in weeks:
+            gap = week - previous - 1 if previous is not None else 0
+            run = run + 1 if previous is not None and gap <= self.params.grace else 1
+            best = max(best, run)
+            previous = week
+        return Measure(best)
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        n = _remaining(measure, target)
+        if lang == "fr":
+            return f"restez actif {n} semaine{'s' if n > 1 else ''} de plus d'affilée"
+        return f"stay active {n} more {_plural(n, 'week')} in a row"
+
+
+class Points(CriterionKind[CriterionParams]):
+    """Points earned by passing actions (revocations and rescoring included)."""
+
+    kind = "points"
+    Params = CriterionParams
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        return ((None, float(fact.points)),)
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        return Measure(index.total(None, start, end))
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        n = _remaining(measure, target)
+        return f"{n} points de plus" if lang == "fr" else f"{n} more {_plural(n, 'point')}"
+
+
+class KudosParams(CriterionParams):
+    verbs: list[str] | None = Field(
+        default_factory=lambda: ["kudos"], description="Verbs that thank a colleague."
+    )
+    distinct_givers: bool = Field(
+        default=True, description="Count colleagues (true) or kudos (false)."
+    )
+    window: str = Field(
+        default="30d", description="Kudos from the same colleague within this count once."
+    )
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class KudosReceived(CriterionKind[KudosParams]):
+    """Kudos colleagues gave the member: self-kudos never count, and kudos from the
+    same colleague within ``window`` count once, so two friends cannot farm it."""
+
+    kind = "kudos_received"
+    Params = KudosParams
+    reads = "received"
+
+    def __init__(self, params: KudosParams, clock: Any) -> None:
+        super().__init__(params, clock)
+        self._window = parse_duration(params.window)
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        if fact.target is None or fact.member == fact.target:
+            return ()
+        return ((fact.member, 1.0),)
+
+    def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
+        if not self.params.distinct_givers:
+            return True
+        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        if self.params.distinct_givers:
+            return Measure(sum(1 for giver in index.all_keys() if index.count(giver, start, end)))
+        total = 0
+        for giver in index.all_keys():
+            last = -math.inf
+            for ts in index.times(giver, start, end):
+                if ts - last >= self._window:
+                    total += 1
+                    last = ts
+        return Measure(total)
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        n = _remaining(measure, target)
+        if lang == "fr":
+            return f"recevez des remerciements de {n} collègue{'s' if n > 1 else ''} de plus"
+        return f"receive kudos from {n} more {_plural(n, 'colleague')}"
+
+
+class Manual(CriterionKind[CriterionParams]):
+    """Granted and revoked by HR, with a reason (``Engagement.grant_badge``)."""
+
+    kind = "manual"
+    Params = CriterionParams
+    reads = "none"
+    fixed_target = math.inf
+
+    def could_change(self, verb: str) -> bool:
+        return False
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        return ()
+
+    def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        return Measure(0.0)
+
+    def met(self, measure: Measure, target: float) -> bool:
+        return False
+
+    def percent(self, measure: Measure, target: float) -> int:
+        return 0
+
+    def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
+        if lang == "fr":
+            return "décerné par l'équipe du programme"
+        return "awarded by the programme team"
+
+
+BUILTIN_CRITERIA: tuple[type[CriterionKind[Any]], ...] = (
+    Count,
+    First,
+    Distinct,
+    Ratio,
+    Streak,
+    Points,
+    KudosReceived,
+    Manual,
+)
+
+
+def default_criteria() -> CriterionKindRegistry:
+    """A fresh registry holding the built-in criteria kinds."""
+    return CriterionKindRegistry(BUILTIN_CRITERIA)

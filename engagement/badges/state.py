@@ -1,0 +1,111 @@
+"""What badge evaluation knows about one member: every fact a goal measures, and the
+awards the member holds.
+
+Unlike scoring, which looks back a few weeks, badges look at a member's whole
+history ("ever"), so the state is built once from the database and then kept up to
+date action by action (see :class:`StateCache`), like scoring histories are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..facts import Fact
+from ..history import TimeIndex
+from .catalogue import Catalogue, Goal
+
+AwardKey = tuple[str, str, str]
+"""``(badge id, tier, period key)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAward:
+    """An award the member holds (not revoked), and the span it was measured over."""
+
+    id: int
+    badge_id: str
+    tier: str
+    period_key: str
+    source: str
+    period_start: float = -math.inf
+    period_end: float = math.inf
+
+    @property
+    def key(self) -> AwardKey:
+        return (self.badge_id, self.tier, self.period_key)
+
+
+@dataclass(slots=True)
+class MemberState:
+    """One member's facts as the catalogue's goals index them, plus held awards."""
+
+    member_pk: int
+    member_id: str
+    team: str | None
+    locale: str | None
+    seq: int
+    badge_seq: int
+    catalogue: Catalogue
+    indexes: dict[str, TimeIndex] = field(default_factory=dict)
+    own: dict[int, Fact] = field(default_factory=dict)
+    received: dict[tuple[str, int], Fact] = field(default_factory=dict)
+    points: float = 0.0
+    held: dict[AwardKey, HeldAward] = field(default_factory=dict)
+    issued: dict[AwardKey, int] = field(default_factory=dict)
+    """Award rows ever written per key, revoked ones included: the next ``attempt``."""
+    completed: set[str] = field(default_factory=set)
+    ruleset_version: int | None = None
+
+    def index(self, goal_key: str) -> TimeIndex:
+        found = self.indexes.get(goal_key)
+        if found is None:
+            found = self.indexes[goal_key] = TimeIndex()
+        return found
+
+    def add_own(self, fact: Fact) -> None:
+        self.own[fact.seq] = fact
+        self.points += fact.points
+        for goal in self.catalogue.own(fact.verb):
+            criterion = goal.criterion
+            if criterion.counts(fact):
+                index = self.index(goal.key)
+                for key, value in criterion.remember(fact):
+                    index.add(key, fact.ts, value)
+
+    def remove_own(self, seq: int) -> Fact | None:
+        fact = self.own.pop(seq, None)
+        if fact is not None:
+            self.points -= fact.points
+            self._forget(fact, self.catalogue.own(fact.verb))
+        return fact
+
+    def add_received(self, fact: Fact) -> None:
+        self.received[(fact.member, fact.seq)] = fact
+        for goal in self.catalogue.received(fact.verb):
+            criterion = goal.criterion
+            if criterion.counts(fact):
+                index = self.index(goal.key)
+                for key, value in criterion.remember(fact):
+                    index.add(key, fact.ts, value)
+
+    def remove_received(self, giver: str, seq: int) -> Fact | None:
+        fact = self.received.pop((giver, seq), None)
+        if fact is not None:
+            self._forget(fact, self.catalogue.received(fact.verb))
+        return fact
+
+    def _forget(self, fact: Fact, goals: tuple[Goal, ...]) -> None:
+        for goal in goals:
+            if not goal.criterion.counts(fact):
+                continue
+            index = self.index(goal.key)
+            for key, value in goal.criterion.remember(fact):
+                index.remove(key, fact.ts, value)
+
+    def hold(self, award: HeldAward) -> None:
+        self.held[award.key] = award
+        self.issued[award.key] = self.issued.get(award.key, 0) + 1
+
+    def release(self, key: AwardKey) -> HeldAward | None:
+        return self.held.pop(key, None)

@@ -1,0 +1,254 @@
+"""Reading members' badge states from the database and writing what they earn.
+
+Every write is insert-if-absent against a unique key, under the member's row lock
+taken by the caller: two processes evaluating the same member cannot both award.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.sql.dml import ReturningInsert
+
+from ..actions import fact_from_row
+from ..database import _insert_if_absent
+from ..members import Person
+from ..periods import from_timestamp, zone
+from ..recording import _HISTORY_COLUMNS, _NOT_REVOKED
+from ..tables import actions, members
+from .catalogue import Catalogue
+from .evaluation import NewAward
+from .state import HeldAward, MemberState
+from .tables import badge_awards, badge_revocations, challenge_completions
+
+_CHUNK = 500
+
+
+def load_states(
+    connection: Connection,
+    people: Sequence[Person],
+    catalogue: Catalogue,
+    default_tz: str,
+    *,
+    before: Mapping[str, int] | None = None,
+    ruleset_version: int | None = None,
+) -> dict[int, MemberState]:
+    """Each member's state as the database holds it now (their rows locked).
+
+    With ``before`` (member id to sequence number), each member's actions from that
+    number on are left out, on both sides of a kudos: the state before a batch.
+    """
+    before = before or {}
+    states = {
+        p.pk: MemberState(
+            p.pk,
+            p.member_id,
+            p.team,
+            p.locale,
+            p.seq,
+            p.badge_seq,
+            catalogue,
+            ruleset_version=ruleset_version,
+        )
+        for p in people
+    }
+    by_id = {p.member_id: p.pk for p in people}
+    for chunk in _chunks(sorted(states)):
+        query = (
+            select(*_HISTORY_COLUMNS, actions.c.tz)
+            .where(actions.c.member_pk.in_(chunk), _NOT_REVOKED)
+            .order_by(actions.c.member_pk, actions.c.member_seq)
+        )
+        for row in connection.execute(query).mappings():
+            state = states[row["member_pk"]]
+            if row["member_seq"] >= before.get(state.member_id, math.inf):
+                continue
+            fact = fact_from_row(row, state.member_id, zone(row["tz"] or default_tz))
+            fact.points = int(row["points"])
+            state.add_own(fact)
+    received_verbs = sorted({verb for verb in catalogue.words.labels if catalogue.received(verb)})
+    if received_verbs:
+        for chunk_ids in _chunks(sorted(by_id)):
+            query = (
+                select(*_HISTORY_COLUMNS, actions.c.tz, members.c.member_id.label("giver"))
+                .join(members, members.c.id == actions.c.member_pk)
+                .where(
+                    actions.c.target.in_(chunk_ids),
+                    actions.c.verb.in_(received_verbs),
+                    _NOT_REVOKED,
+                )
+                .order_by(actions.c.id)
+            )
+            for row in connection.execute(query).mappings():
+                if row["member_seq"] >= before.get(row["giver"], math.inf):
+                    continue
+                fact = fact_from_row(row, row["giver"], zone(row["tz"] or default_tz))
+                states[by_id[row["target"]]].add_received(fact)
+    _load_awards(connection, states)
+    return states
+
+
+def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None:
+    for chunk in _chunks(sorted(states)):
+        query = (
+            select(
+                badge_awards.c.id,
+                badge_awards.c.member_pk,
+                badge_awards.c.badge_id,
+                badge_awards.c.tier,
+                badge_awards.c.period_key,
+                badge_awards.c.source,
+                badge_awards.c.period_start,
+                badge_awards.c.period_end,
+                badge_revocations.c.id.label("revoked"),
+            )
+            .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
+            .where(badge_awards.c.member_pk.in_(chunk))
+            .order_by(badge_awards.c.id)
+        )
+        for row in connection.execute(query):
+            held = HeldAward(
+                row.id,
+                row.badge_id,
+                row.tier,
+                row.period_key,
+                row.source,
+                row.period_start.timestamp() if row.period_start else -math.inf,
+                row.period_end.timestamp() if row.period_end else math.inf,
+            )
+            state = states[row.member_pk]
+            state.hold(held)
+            if row.revoked is not None:
+                state.release(held.key)
+        done = select(challenge_completions.c.member_pk, challenge_completions.c.challenge_id)
+        for member_pk, challenge_id in connection.execute(
+            done.where(challenge_completions.c.member_pk.in_(chunk))
+        ):
+            states[member_pk].completed.add(challenge_id)
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def write_award(
+    connection: Connection,
+    state: MemberState,
+    award: NewAward,
+    *,
+    action_id: int | None,
+    ruleset_version: int | None,
+    source: str = "criteria",
+    reason: str | None = None,
+) -> HeldAward | None:
+    """Insert the award unless its key exists; ``None`` if another writer got there."""
+    key = (award.badge.id, award.tier.name, award.period_key)
+    attempt = state.issued.get(key, 0)
+    row = {
+        "member_pk": state.member_pk,
+        "badge_id": award.badge.id,
+        "tier": award.tier.name,
+        "period_key": award.period_key,
+        "attempt": attempt,
+        "source": source,
+        "reason": reason,
+        "action_id": action_id,
+        "period_start": _bound(award.start),
+        "period_end": _bound(award.end),
+        "ruleset_version": ruleset_version,
+        "awarded_at": datetime.now(UTC),
+    }
+    award_id = connection.execute(_insert_award(connection.dialect.name), row).scalar()
+    if award_id is None:
+        return None
+    held = HeldAward(
+        award_id, award.badge.id, award.tier.name, award.period_key, source, award.start, award.end
+    )
+    state.hold(held)
+    return held
+
+
+def write_revocation(
+    connection: Connection, state: MemberState, held: HeldAward, *, source: str, reason: str
+) -> bool:
+    """Record that ``held`` is revoked; ``False`` if it already was."""
+    statement = _insert_revocation(connection.dialect.name)
+    row = {
+        "award_id": held.id,
+        "source": source,
+        "reason": reason,
+        "revoked_at": datetime.now(UTC),
+    }
+    revoked = connection.execute(statement, row).scalar() is not None
+    state.release(held.key)
+    return revoked
+
+
+def write_completion(
+    connection: Connection,
+    state: MemberState,
+    challenge_id: str,
+    *,
+    action_id: int | None,
+    ruleset_version: int | None,
+) -> bool:
+    """Record the member's completion of a challenge, once; ``False`` if it was."""
+    statement = _insert_completion(connection.dialect.name)
+    row = {
+        "challenge_id": challenge_id,
+        "member_pk": state.member_pk,
+        "team": state.team,
+        "action_id": action_id,
+        "ruleset_version": ruleset_version,
+        "completed_at": datetime.now(UTC),
+    }
+    done = connection.execute(statement, row).scalar() is not None
+    state.completed.add(challenge_id)
+    return done
+
+
+# Statements are built once per dialect: building one costs more than running it.
+@lru_cache(maxsize=4)
+def _insert_award(dialect: str) -> ReturningInsert[Any]:
+    unique = ("member_pk", "badge_id", "tier", "period_key", "attempt")
+    return _insert_if_absent(dialect, badge_awards, unique).returning(badge_awards.c.id)
+
+
+@lru_cache(maxsize=4)
+def _insert_revocation(dialect: str) -> ReturningInsert[Any]:
+    return _insert_if_absent(dialect, badge_revocations, ("award_id",)).returning(
+        badge_revocations.c.id
+    )
+
+
+@lru_cache(maxsize=4)
+def _insert_completion(dialect: str) -> ReturningInsert[Any]:
+    unique = ("challenge_id", "member_pk")
+    return _insert_if_absent(dialect, challenge_completions, unique).returning(
+        challenge_completions.c.id
+    )
+
+
+def _bound(ts: float) -> datetime | None:
+    return None if math.isinf(ts) else from_timestamp(ts)
+
+
+def awards_of(connection: Connection, member_pk: int) -> list[Any]:
+    """The member's award rows with their revocation, oldest first (for exports)."""
+    query = (
+        select(
+            badge_awards,
+            badge_revocations.c.reason.label("revoked_reason"),
+            badge_revocations.c.revoked_at,
+        )
+        .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
+        .where(badge_awards.c.member_pk == member_pk)
+        .order_by(badge_awards.c.id)
+    )
+    return list(connection.execute(query))

@@ -1,0 +1,179 @@
+"""What a member sees: progress on every badge, "what next" sentences in their
+language, levels, challenges, and badges granted by HR."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engagement import InvalidInputError, UnknownMemberError
+
+UTC = UTC
+BADGES = """
+default_locale: en
+levels:
+  - {points: 0, name: {en: Newcomer, fr: Nouvel arrivant}}
+  - {points: 20, name: {en: Contributor, fr: Contributeur}}
+  - {points: 50, name: {en: Ambassador, fr: Ambassadeur}}
+badges:
+  - id: polyglot
+    name: {en: Polyglot, fr: Polyglotte}
+    criteria: {kind: distinct, dimension: channel, verbs: [share]}
+    tiers: {bronze: 2, silver: 3}
+  - id: storyteller
+    name: {en: Storyteller, fr: Conteur}
+    criteria: {kind: count, verbs: [share], personalised: true}
+    target: 10
+    hint:
+      en: Share {remaining} more posts in your own words to earn {badge}.
+      fr: Partagez encore {remaining} contenus avec vos mots pour obtenir {badge}.
+  - id: author
+    name: {en: Author, fr: Auteur}
+    criteria: {kind: first, verbs: [post]}
+  - id: spotlight
+    name: {en: Spotlight, fr: Coup de projecteur}
+    criteria: {kind: manual}
+challenges:
+  - id: sprint
+    name: {en: Sprint, fr: Sprint}
+    starts: 2026-07-01
+    ends: 2026-07-31
+    teams: [sales]
+    goal: {kind: count, verbs: [share]}
+    target: 2
+    team_target: 3
+"""
+
+
+@pytest.fixture
+def engine(badge_engine):
+    return badge_engine(BADGES)
+
+
+def test_progress_lists_every_visible_badge_with_current_target_and_percent(engine, share):
+    engine.record(share())
+    progress = {p.badge: p for p in engine.badges("alice")}
+    assert list(progress) == ["polyglot", "storyteller", "author", "spotlight"]
+    polyglot = progress["polyglot"]
+    assert (polyglot.tier, polyglot.current, polyglot.target, polyglot.percent) == (
+        "bronze",
+        1,
+        2,
+        50,
+    )
+    assert progress["storyteller"].percent == 10
+    assert not polyglot.complete and polyglot.earned == ()
+
+
+def test_what_next_names_the_nearest_badges_with_a_sentence(engine, share):
+    engine.record(share())
+    nearest = engine.next_badges("alice", 2)
+    assert [p.hint for p in nearest] == [
+        "Use 1 more channel to earn Polyglot (bronze).",
+        "Share 9 more posts in your own words to earn Storyteller.",
+    ]
+
+
+def test_what_next_speaks_the_members_language(engine, share):
+    engine.upsert_member("alice", locale="fr-CA")
+    engine.record(share())
+    hints = [p.hint for p in engine.next_badges("alice", 2)]
+    assert hints == [
+        "Utilisez 1 réseau de plus pour obtenir Polyglotte (bronze).",
+        "Partagez encore 9 contenus avec vos mots pour obtenir Conteur.",
+    ]
+    assert engine.badges("alice", locale="en")[0].name == "Polyglot"
+
+
+def test_a_missing_translation_falls_back_to_the_default_locale(badge_engine, share):
+    engine = badge_engine(
+        """
+badges:
+  - id: polyglot
+    name: {en: Polyglot}
+    criteria: {kind: distinct, dimension: channel}
+    target: 2
+"""
+    )
+    engine.upsert_member("alice", locale="de")
+    assert engine.badges("alice")[0].name == "Polyglot"
+
+
+def test_earned_tiers_move_progress_to_the_next_tier(engine, share):
+    engine.record(share())
+    engine.record(share(hours=1, channel="x"))
+    polyglot = engine.badges("alice")[0]
+    assert (polyglot.earned, polyglot.tier, polyglot.target) == (("bronze",), "silver", 3)
+    engine.record(share(hours=2, channel="xing"))
+    polyglot = engine.badges("alice")[0]
+    assert polyglot.complete and polyglot.hint is None and polyglot.percent == 100
+
+
+def test_levels_follow_cumulative_points(engine, share):
+    assert engine.level("alice").name == "Newcomer"
+    engine.record(share())
+    engine.record(share(hours=1))
+    status = engine.level("alice", locale="fr")
+    assert (status.level, status.name, status.points) == (2, "Contributeur", 20)
+    assert (status.next_name, status.points_to_next) == ("Ambassadeur", 30)
+
+
+def test_challenge_completion_is_recorded_once_and_only_for_its_teams(engine, share):
+    engine.upsert_member("alice", team="sales")
+    engine.upsert_member("bob", team="sales")
+    engine.upsert_member("carol", team="legal")
+    july = datetime(2026, 7, 10, 9, tzinfo=UTC)
+    for hours in range(3):
+        engine.record(share(at=july.replace(hour=9 + hours)))
+        engine.record(share("carol", at=july.replace(hour=9 + hours)))
+    engine.record(share("bob", at=july))
+    assert [(c.challenge, c.completed, c.current) for c in engine.challenges("alice")] == [
+        ("sprint", True, 3)
+    ]
+    assert engine.challenges("carol") == []
+    team = engine.team_progress("sprint", "sales")
+    assert (team.members, team.completed, team.current, team.percent) == (2, 1, 4, 100)
+
+
+def test_actions_outside_a_challenges_dates_do_not_count(engine, share):
+    engine.upsert_member("alice", team="sales")
+    engine.record(share(at=datetime(2026, 6, 30, 9, tzinfo=UTC)))
+    engine.record(share(at=datetime(2026, 8, 1, 9, tzinfo=UTC)))
+    assert engine.challenges("alice")[0].current == 0
+
+
+def test_hr_grants_and_revokes_a_manual_badge_with_a_reason(engine):
+    granted = engine.grant_badge("bob", "spotlight", reason="post of the month")
+    again = engine.grant_badge("bob", "spotlight", reason="post of the month")
+    assert granted.source == "manual" and again == granted
+    assert engine.earned_badges("bob") == ["spotlight"]
+    revoked = engine.revoke_badge("bob", "spotlight", reason="granted by mistake")
+    assert [(r.badge, r.source, r.reason) for r in revoked] == [
+        ("spotlight", "manual", "granted by mistake")
+    ]
+    assert engine.earned_badges("bob") == []
+    assert engine.revoke_badge("bob", "spotlight", reason="again") == []
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda e: e.grant_badge("bob", "nope", reason="x"), "unknown badge 'nope'"),
+        (lambda e: e.grant_badge("bob", "spotlight", reason=" "), "reason: say why"),
+        (lambda e: e.grant_badge("bob", "polyglot", reason="x", tier="gold"), "no tier 'gold'"),
+        (lambda e: e.team_progress("nope", "sales"), "unknown challenge 'nope'"),
+        (lambda e: e.team_progress("sprint", "legal"), "does not take part"),
+    ],
+)
+def test_bad_requests_raise_one_documented_error_and_write_nothing(engine, call, message):
+    with pytest.raises(InvalidInputError, match=message):
+        call(engine)
+    assert engine.earned_badges("bob") == []
+
+
+def test_unknown_members_are_reported(engine):
+    with pytest.raises(UnknownMemberError):
+        engine.badges("nobody")
+    with pytest.raises(UnknownMemberError):
+        engine.grant_badge("nobody", "spotlight", reason="x")
