@@ -120,8 +120,7 @@ class Catalogue:
     default_locale: str
     words: Vocabulary
     by_id: dict[str, Badge] = field(init=False)
-    _own: dict[str, tuple[Goal, ...]] = field(init=False, default_factory=dict)
-    _received: dict[str, tuple[Goal, ...]] = field(init=False, default_factory=dict)
+    _moving: dict[tuple[str, str], tuple[Goal, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id = {badge.id: badge for badge in self.badges}
@@ -132,23 +131,19 @@ class Catalogue:
 
     def own(self, verb: str) -> tuple[Goal, ...]:
         """Goals measured on the member's own actions that ``verb`` can move."""
-        found = self._own.get(verb)
-        if found is None:
-            found = self._own[verb] = tuple(
-                g
-                for g in self.goals
-                if g.criterion.reads == "own" and g.criterion.could_change(verb)
-            )
-        return found
+        return self._moved_by("own", verb)
 
     def received(self, verb: str) -> tuple[Goal, ...]:
         """Goals measured on actions aimed at the member (kudos) that ``verb`` can move."""
-        found = self._received.get(verb)
+        return self._moved_by("received", verb)
+
+    def _moved_by(self, reads: str, verb: str) -> tuple[Goal, ...]:
+        found = self._moving.get((reads, verb))
         if found is None:
-            found = self._received[verb] = tuple(
+            found = self._moving[(reads, verb)] = tuple(
                 g
                 for g in self.goals
-                if g.criterion.reads == "received" and g.criterion.could_change(verb)
+                if g.criterion.reads == reads and g.criterion.could_change(verb)
             )
         return found
 

@@ -35,6 +35,13 @@ def _plural(n: int, word: str) -> str:
     return word if n == 1 else f"{word}s"
 
 
+def _first_in_span(
+    criterion: CriterionKind[Any], index: TimeIndex, fact: Fact, start: float, end: float
+) -> bool:
+    """Whether one of ``fact``'s keys has no other fact in ``[start, end)``."""
+    return any(index.count(key, start, end) == 1 for key, _ in criterion.remember(fact))
+
+
 def _remaining(measure: Measure, target: float) -> int:
     return max(1, math.ceil(target - measure.value))
 
@@ -124,7 +131,7 @@ class Distinct(CriterionKind[DistinctParams]):
 
     def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
         # Only a value seen for the first time in the span adds to the count.
-        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+        return _first_in_span(self, index, fact, start, end)
 
     def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
         return Measure(sum(1 for key in index.all_keys() if index.count(key, start, end)))
@@ -217,7 +224,7 @@ class Streak(CriterionKind[StreakParams]):
 
     def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
         # A second action in an already active week cannot lengthen any streak.
-        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+        return _first_in_span(self, index, fact, start, end)
 
     def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
         active = (k for k in index.all_keys() if index.count(k, start, end))
@@ -291,9 +298,7 @@ class KudosReceived(CriterionKind[KudosParams]):
         return ((fact.member, 1.0),)
 
     def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
-        if not self.params.distinct_givers:
-            return True
-        return any(index.count(key, start, end) == 1 for key, _ in self.remember(fact))
+        return not self.params.distinct_givers or _first_in_span(self, index, fact, start, end)
 
     def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
         if self.params.distinct_givers:

@@ -193,21 +193,24 @@ def build_catalogue(
     for item in checked:
         criterion = criteria.get(item.criterion.kind)(item.criterion, clock)
         spec = item.spec
+        section = "badge" if isinstance(spec, BadgeSpec) else "challenge"
+        common: dict[str, Any] = {
+            "key": f"{section}:{spec.id}",
+            "id": spec.id,
+            "name": spec.name,
+            "description": spec.description,
+            "criterion": criterion,
+            "hint": spec.hint,
+        }
         if isinstance(spec, BadgeSpec):
             fixed = criterion.fixed_target
+            target = fixed if fixed is not None else spec.target
             badges.append(
                 Badge(
-                    key=f"badge:{spec.id}",
-                    id=spec.id,
-                    name=spec.name,
-                    description=spec.description,
-                    criterion=criterion,
-                    hint=spec.hint,
+                    **common,
                     starts=day_start(spec.valid_from, tz),
                     ends=day_start(spec.valid_until, tz, after=True),
-                    tiers=build_tiers(
-                        fixed if fixed is not None else spec.target, spec.tiers, spec.image
-                    ),
+                    tiers=build_tiers(target, spec.tiers, spec.image),
                     secret=spec.secret,
                     repeat=spec.repeat,
                     on_revocation=spec.on_revocation,
@@ -216,12 +219,7 @@ def build_catalogue(
         else:
             challenges.append(
                 Challenge(
-                    key=f"challenge:{spec.id}",
-                    id=spec.id,
-                    name=spec.name,
-                    description=spec.description,
-                    criterion=criterion,
-                    hint=spec.hint,
+                    **common,
                     starts=day_start(spec.starts, tz),
                     ends=day_start(spec.ends, tz, after=True),
                     target=spec.target,

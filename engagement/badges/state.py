@@ -66,12 +66,7 @@ class MemberState:
     def add_own(self, fact: Fact) -> None:
         self.own[fact.seq] = fact
         self.points += fact.points
-        for goal in self.catalogue.own(fact.verb):
-            criterion = goal.criterion
-            if criterion.counts(fact):
-                index = self.index(goal.key)
-                for key, value in criterion.remember(fact):
-                    index.add(key, fact.ts, value)
+        self._index(fact, self.catalogue.own(fact.verb))
 
     def remove_own(self, seq: int) -> Fact | None:
         fact = self.own.pop(seq, None)
@@ -82,12 +77,7 @@ class MemberState:
 
     def add_received(self, fact: Fact) -> None:
         self.received[(fact.member, fact.seq)] = fact
-        for goal in self.catalogue.received(fact.verb):
-            criterion = goal.criterion
-            if criterion.counts(fact):
-                index = self.index(goal.key)
-                for key, value in criterion.remember(fact):
-                    index.add(key, fact.ts, value)
+        self._index(fact, self.catalogue.received(fact.verb))
 
     def remove_received(self, giver: str, seq: int) -> Fact | None:
         fact = self.received.pop((giver, seq), None)
@@ -95,13 +85,19 @@ class MemberState:
             self._forget(fact, self.catalogue.received(fact.verb))
         return fact
 
+    def _index(self, fact: Fact, goals: tuple[Goal, ...]) -> None:
+        for goal in goals:
+            if goal.criterion.counts(fact):
+                index = self.index(goal.key)
+                for key, value in goal.criterion.remember(fact):
+                    index.add(key, fact.ts, value)
+
     def _forget(self, fact: Fact, goals: tuple[Goal, ...]) -> None:
         for goal in goals:
-            if not goal.criterion.counts(fact):
-                continue
-            index = self.index(goal.key)
-            for key, value in goal.criterion.remember(fact):
-                index.remove(key, fact.ts, value)
+            if goal.criterion.counts(fact):
+                index = self.index(goal.key)
+                for key, value in goal.criterion.remember(fact):
+                    index.remove(key, fact.ts, value)
 
     def hold(self, award: HeldAward) -> None:
         self.held[award.key] = award

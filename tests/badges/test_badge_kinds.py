@@ -239,3 +239,25 @@ badges:
     for hours in range(5):
         assert engine.record(share(hours=hours)).badges == ()
     assert engine.earned_badges("alice") == []
+
+
+def test_actions_at_the_same_instant_each_count_and_award_once(badge_engine, share):
+    engine = badge_engine(
+        """
+badges:
+  - id: polyglot
+    name: Polyglot
+    criteria: {kind: distinct, dimension: channel, verbs: [share]}
+    target: 2
+  - id: pair
+    name: Pair
+    criteria: {kind: count, verbs: [share]}
+    target: 2
+"""
+    )
+    first = engine.record(share(at=MONDAY, channel="linkedin"))
+    tie = engine.record(share(at=MONDAY, channel="x"))
+    third = engine.record(share(at=MONDAY, channel="xing"))
+    assert first.badges == ()
+    assert sorted(b.badge for b in tie.badges) == ["pair", "polyglot"]
+    assert third.badges == ()
