@@ -6,6 +6,20 @@ Start with :class:`Engagement`; see the README for a tour.
 from __future__ import annotations
 
 from .actions import Action, Content, Metrics
+from .badges import (
+    BadgeAwarded,
+    BadgeProgress,
+    BadgeRevoked,
+    ChallengeCompleted,
+    ChallengeProgress,
+    CriterionKind,
+    CriterionKindRegistry,
+    CriterionParams,
+    LevelReached,
+    LevelStatus,
+    Measure,
+    TeamProgress,
+)
 from .engine import Engagement, LedgerEntry
 from .exceptions import (
     DuplicateKindError,
@@ -30,7 +44,15 @@ __all__ = [
     "DEFAULT_RULES_PATH",
     "Action",
     "Award",
+    "BadgeAwarded",
+    "BadgeProgress",
+    "BadgeRevoked",
+    "ChallengeCompleted",
+    "ChallengeProgress",
     "Content",
+    "CriterionKind",
+    "CriterionKindRegistry",
+    "CriterionParams",
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
@@ -38,6 +60,9 @@ __all__ = [
     "InvalidActionError",
     "InvalidInputError",
     "LedgerEntry",
+    "LevelReached",
+    "LevelStatus",
+    "Measure",
     "Member",
     "Metrics",
     "NotConfiguredError",
@@ -50,6 +75,7 @@ __all__ = [
     "RuleParams",
     "Ruleset",
     "Step",
+    "TeamProgress",
     "UnknownActionError",
     "UnknownKindError",
     "UnknownMemberError",

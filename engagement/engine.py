@@ -113,7 +113,7 @@ class Engagement:
         self.rule_kinds = rule_kinds if rule_kinds is not None else default_registry()
         self.criteria_kinds = criteria_kinds if criteria_kinds is not None else default_criteria()
         """Badge criteria kinds; register a host's own on it before loading rules."""
-        self._rulesets = RulesetCache(self.rule_kinds)
+        self._rulesets = RulesetCache(self.rule_kinds, self.criteria_kinds)
         self._histories = HistoryCache(history_cache_size)
         self._recognition = Recognition(history_cache_size)
 
@@ -184,7 +184,7 @@ class Engagement:
         return stored
 
     def _forget_rulesets(self) -> None:
-        self._rulesets = RulesetCache(self.rule_kinds)
+        self._rulesets = RulesetCache(self.rule_kinds, self.criteria_kinds)
 
     def active_rules(self, *, session: Session | None = None) -> Ruleset:
         with self._unit(session) as (connection, _):
@@ -300,6 +300,7 @@ class Engagement:
         with self._unit(session) as (connection, after_commit):
             ruleset = self._rulesets.active(connection)
             written: list[tuple[Fact, int]] = []
+            self._recognition.lock_batch(connection, ruleset, parsed)
             awards = recording.record_batch(
                 connection, parsed, ruleset, create_members=create_members, written=written
             )
@@ -320,11 +321,12 @@ class Engagement:
         never recorded.
         """
         with self._unit(session) as (connection, after_commit):
+            ruleset = self._rulesets.active(connection)
+            target = self._recognition.lock_before_revocation(connection, ruleset, key)
             result = revocation.revoke(connection, key, reason)
             if not result.duplicate:
-                ruleset = self._rulesets.active(connection)
                 outcome = self._recognition.after_revocation(
-                    connection, ruleset, key, reason, after_commit
+                    connection, ruleset, key, reason, after_commit, locked_target=target
                 )
                 if signals.action_revoked.receivers:
                     after_commit.append(partial(_send, signals.action_revoked, revocation=result))

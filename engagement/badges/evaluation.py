@@ -100,12 +100,13 @@ def _badge_awards(
     """Tiers ``fact`` completes.  With ``claimed`` (a backfill), tiers in it are
     skipped too, and the measure is taken even if ``fact`` itself moved nothing."""
     period_key = badge.period_key(fact, week_start)
-    held = state.held
+    held, blocked = state.held, state.blocked
     pending = [
         t
         for t in badge.tiers
-        if (badge.id, t.name, period_key) not in held
-        and (claimed is None or (badge.id, t.name, period_key) not in claimed)
+        if (key := (badge.id, t.name, period_key)) not in held
+        and key not in blocked
+        and (claimed is None or key not in claimed)
     ]
     if not pending:
         return []
@@ -167,7 +168,8 @@ class BadgeProgress:
     tier: str
     earned: tuple[str, ...]
     current: float
-    target: float
+    target: float | None
+    """``None`` for a badge only HR grants."""
     percent: int
     complete: bool
     secret: bool
@@ -208,7 +210,7 @@ def badge_progress(
                 tier=next_tier.name,
                 earned=earned,
                 current=_shown(measure),
-                target=next_tier.target,
+                target=None if math.isinf(next_tier.target) else next_tier.target,
                 percent=percent,
                 complete=complete,
                 secret=badge.secret,
@@ -235,21 +237,31 @@ def _hint(
     gap = tier.target - measure.value
     remaining = max(0, math.ceil(gap)) if math.isfinite(gap) else 0
     if badge.hint is not None:
-        template = pick(badge.hint, locale, default)
-        return template.format_map(
-            _Fill(
-                remaining=remaining,
-                current=_shown(measure),
-                target=tier.target,
-                badge=full_name,
-                tier=tier.name,
-            )
+        return fill_hint(
+            pick(badge.hint, locale, default),
+            remaining=remaining,
+            current=_number(_shown(measure)),
+            target=_number(tier.target),
+            badge=full_name,
+            tier=tier.name,
         )
     lang = language(locale, default)
     phrase = badge.criterion.hint(measure, tier.target, catalogue.words, lang)
     phrase = phrase[:1].upper() + phrase[1:]
+    if math.isinf(tier.target):  # granted by hand: nothing to earn by acting
+        return f"{phrase}."
     joiner = "pour obtenir" if lang == "fr" else "to earn"
     return f"{phrase} {joiner} {full_name}."
+
+
+def fill_hint(template: str, **values: object) -> str:
+    """HR's sentence with its ``{placeholders}`` filled; unknown ones are left as
+    written (the loader has already refused malformed templates)."""
+    return template.format_map(_Fill(values))
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 class _Fill(dict[str, object]):
@@ -264,7 +276,7 @@ def next_badges(progress: list[BadgeProgress], count: int = 3) -> list[BadgeProg
 
     Manual badges and complete ones are left out: nothing the member does moves them.
     """
-    open_ = [p for p in progress if not p.complete and p.hint and p.target != math.inf]
+    open_ = [p for p in progress if not p.complete and p.hint and p.target is not None]
     return sorted(open_, key=lambda p: (-p.percent, p.badge))[:count]
 
 
@@ -307,6 +319,7 @@ class ChallengeProgress:
     target: float
     percent: int
     completed: bool
+    hint: str | None
 
 
 def challenge_progress(
@@ -332,9 +345,30 @@ def challenge_progress(
                 target=challenge.target,
                 percent=100 if completed else criterion.percent(measure, challenge.target),
                 completed=completed,
+                hint=None if completed else _challenge_hint(state, challenge, measure, locale),
             )
         )
     return items
+
+
+def _challenge_hint(
+    state: MemberState, challenge: Challenge, measure: Measure, locale: str | None
+) -> str:
+    catalogue = state.catalogue
+    default = catalogue.default_locale
+    name = challenge.title(locale, default)
+    if challenge.hint is not None:
+        return fill_hint(
+            pick(challenge.hint, locale, default),
+            remaining=max(0, math.ceil(challenge.target - measure.value)),
+            current=_number(_shown(measure)),
+            target=_number(challenge.target),
+            challenge=name,
+        )
+    lang = language(locale, default)
+    phrase = challenge.criterion.hint(measure, challenge.target, catalogue.words, lang)
+    joiner = "pour terminer" if lang == "fr" else "to complete"
+    return f"{phrase[:1].upper()}{phrase[1:]} {joiner} {name}."
 
 
 def held_labels(state: MemberState) -> list[str]:
@@ -344,7 +378,8 @@ def held_labels(state: MemberState) -> list[str]:
         tiers = {key[1] for key in state.held if key[0] == badge.id}
         if not tiers:
             continue
-        highest = next(t.name for t in reversed(badge.tiers) if t.name in tiers)
+        # A tier renamed since it was awarded still counts, under its old name.
+        highest = next((t.name for t in reversed(badge.tiers) if t.name in tiers), max(tiers))
         labels.append(f"{badge.id}:{highest}" if highest else badge.id)
     return labels
 

@@ -32,7 +32,7 @@ _ONE: tuple[tuple[Hashable, float], ...] = ((None, 1.0),)
 
 
 def _plural(n: int, word: str) -> str:
-    return word if n == 1 else f"{word}s"
+    return word if n == 1 or word.endswith("s") else f"{word}s"
 
 
 def _first_in_span(
@@ -138,11 +138,14 @@ class Distinct(CriterionKind[DistinctParams]):
 
     def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
         n = _remaining(measure, target)
+        dimension = self.params.dimension
         if lang == "fr":
             words_fr = _DIMENSION_WORDS["fr"] if n == 1 else _PLURAL_DIMENSIONS_FR
-            return f"utilisez {n} {words_fr[self.params.dimension]} de plus"
+            verb_fr = "remerciez" if dimension == "target" else "utilisez"
+            return f"{verb_fr} {n} {words_fr[dimension]} de plus"
         words_en = _DIMENSION_WORDS["en"] if n == 1 else _PLURAL_DIMENSIONS
-        return f"use {n} more {words_en[self.params.dimension]}"
+        verb_en = "thank" if dimension == "target" else "use"
+        return f"{verb_en} {n} more {words_en[dimension]}"
 
 
 class RatioParams(CriterionParams):
@@ -183,13 +186,16 @@ class Ratio(CriterionKind[RatioParams]):
         if not measure.ready:
             n = self.params.min_count - measure.count
             if lang == "fr":
-                return f"encore {n} action{'s' if n > 1 else ''} « {noun} » (au moins "
-                f"{self.params.min_count})"
+                plural = "s" if n > 1 else ""
+                return f"encore {n} action{plural} « {noun} » (au moins {self.params.min_count})"
             return f"{n} more {_plural(n, noun)} (at least {self.params.min_count} count)"
         now, wanted = round(measure.value * 100), round(target * 100)
+        personal = self.params.where.personalised is True
         if lang == "fr":
-            return f"passez de {now} % à {wanted} % d'actions personnalisées"
-        return f"raise your share of personal {_plural(2, noun)} from {now} % to {wanted} %"
+            which = "personnalisées" if personal else "qui comptent"
+            return f"passez de {now} % à {wanted} % d'actions {which}"
+        which = "personal " if personal else "qualifying "
+        return f"raise your share of {which}{_plural(2, noun)} from {now} % to {wanted} %"
 
 
 class StreakParams(CriterionParams):

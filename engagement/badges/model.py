@@ -19,6 +19,31 @@ from .i18n import Text
 BADGE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 TIER_NAME = r"^[a-z0-9][a-z0-9_-]*$"
 RepeatPeriod = Literal["week", "month", "quarter", "year"]
+BADGE_HINT_FIELDS = ("remaining", "current", "target", "badge", "tier")
+CHALLENGE_HINT_FIELDS = ("remaining", "current", "target", "challenge")
+
+
+def check_hint(
+    value: str | dict[str, str] | None, fields: tuple[str, ...]
+) -> str | dict[str, str] | None:
+    """Refuse a hint that could not be filled in, before any member sees an error."""
+    if value is None:
+        return None
+    texts = [value] if isinstance(value, str) else list(value.values())
+    sample = {name: 1 for name in fields}
+    known = ", ".join("{" + name + "}" for name in fields)
+    for text in texts:
+        try:
+            text.format(**sample)
+        except KeyError as exc:
+            raise ValueError(
+                f"unknown placeholder {{{exc.args[0]}}} in {text!r}; use {known}"
+            ) from None
+        except IndexError:
+            raise ValueError(f"placeholders need a name in {text!r}; use {known}") from None
+        except ValueError as exc:
+            raise ValueError(f"{exc} in {text!r} (write {{{{ and }}}} for braces)") from None
+    return value
 
 
 class BadgeSpec(BaseModel):
@@ -70,6 +95,11 @@ class BadgeSpec(BaseModel):
             raise ValueError("tier targets must rise from the first tier to the last")
         return value
 
+    @field_validator("hint")
+    @classmethod
+    def _hint_fields(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        return check_hint(value, BADGE_HINT_FIELDS)
+
     @model_validator(mode="after")
     def _dates(self) -> BadgeSpec:
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
@@ -104,7 +134,15 @@ class ChallengeSpec(BaseModel):
     team_target: float | None = Field(
         default=None, gt=0, description="What a team reaches together (sum of its members)."
     )
-    hint: Text | None = None
+    hint: Text | None = Field(
+        default=None,
+        description="What to do next; {remaining}, {current}, {target}, {challenge} are filled in.",
+    )
+
+    @field_validator("hint")
+    @classmethod
+    def _hint_fields(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        return check_hint(value, CHALLENGE_HINT_FIELDS)
 
     @model_validator(mode="after")
     def _dates(self) -> ChallengeSpec:

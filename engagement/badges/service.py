@@ -16,7 +16,7 @@ from functools import partial
 
 from sqlalchemy import Connection, select
 
-from ..actions import fact_from_row
+from ..actions import Action, fact_from_row
 from ..exceptions import InvalidInputError, UnknownMemberError
 from ..facts import Fact
 from ..history_cache import MemberCache
@@ -178,7 +178,7 @@ class Recognition:
         )
         probe = Fact(seq=0, member=member_id, verb="", ts=now, tz=tz)
         period_key = badge.period_key(probe, ruleset.clock.week_start)
-        chosen = _tier(badge, tier, lambda t: (badge.id, t.name, period_key) not in state.held)
+        chosen = _tier(badge, tier)
         award = NewAward(badge, chosen, period_key, *badge.bounds(probe, ruleset.clock.week_start))
         announced = BadgeAwarded(
             member=member_id,
@@ -218,7 +218,7 @@ class Recognition:
             connection, ruleset, member_id, badge_id, reason, after_commit
         )
         if tier is not None:
-            _tier(badge, tier, lambda t: True)
+            _tier(badge, tier)
         held = [h for h in state.held.values() if h.badge_id == badge.id]
         held = [h for h in held if tier is None or h.tier == tier]
         revoked: list[BadgeRevoked] = []
@@ -408,6 +408,35 @@ class Recognition:
                     after_commit.append(partial(self._states.put, state.member_pk, state))
         return outcome
 
+    def lock_before_revocation(
+        self, connection: Connection, ruleset: Ruleset, key: str
+    ) -> Person | None:
+        """Before revoking ``key``: lock the colleague it thanked if their id sorts
+        before the giver's, since rows are always locked in member-id order."""
+        row = connection.execute(
+            select(members.c.member_id, actions.c.target, actions.c.verb)
+            .join(members, members.c.id == actions.c.member_pk)
+            .where(actions.c.key == key)
+        ).first()
+        if row is None or row.target is None or row.target >= row.member_id:
+            return None
+        if not ruleset.catalogue.received(row.verb):
+            return None
+        return lock_for_badges(connection, row.target)
+
+    def lock_batch(self, connection: Connection, ruleset: Ruleset, batch: Sequence[Action]) -> None:
+        """Before a bulk import that thanks colleagues: lock every member it touches
+        in member-id order, so that it cannot deadlock with other writers."""
+        catalogue = ruleset.catalogue
+        aimed = {
+            action.target
+            for action in batch
+            if action.target and action.target != action.member and catalogue.received(action.verb)
+        }
+        if aimed:
+            for name in sorted(aimed | {action.member for action in batch}):
+                lock_for_badges(connection, name)
+
     def lock_target(self, connection: Connection, ruleset: Ruleset, fact: Fact) -> Person | None:
         """Lock the colleague ``fact`` is aimed at, if what they receive can earn them
         something; ``None`` otherwise (or for themselves, or an unknown colleague)."""
@@ -464,8 +493,13 @@ class Recognition:
         key: str,
         reason: str,
         after_commit: list[AfterCommit] | None,
+        *,
+        locked_target: Person | None = None,
     ) -> Outcome:
-        """Revoke the awards that the revoked action ``key`` was needed for."""
+        """Revoke the awards that the revoked action ``key`` was needed for.
+
+        ``locked_target`` is the thanked colleague if :meth:`lock_before_revocation`
+        already locked them."""
         outcome = Outcome()
         if ruleset.catalogue.empty:
             return outcome
@@ -491,7 +525,7 @@ class Recognition:
             connection, ruleset, person, after_commit, apply=lambda s: s.remove_own(fact.seq)
         )
         self._revoke(connection, state, after_removal(state, fact, own=True), reason, outcome)
-        target = self.lock_target(connection, ruleset, fact)
+        target = locked_target or self.lock_target(connection, ruleset, fact)
         if target is not None:
             received = self.state(
                 connection,
@@ -559,14 +593,17 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def _tier(badge: Badge, name: str | None, free: Callable[[Tier], bool]) -> Tier:
-    """The tier called ``name``, or by default the lowest one ``free`` accepts."""
+def _tier(badge: Badge, name: str | None) -> Tier:
+    """The tier called ``name``; ``None`` only for a badge without tiers."""
+    names = ", ".join(t.name for t in badge.tiers if t.name)
     if name is None:
-        return next((t for t in badge.tiers if free(t)), badge.tiers[-1])
+        if names:
+            raise InvalidInputError(f"tier: badge {badge.id!r} has tiers ({names}); say which")
+        return badge.tiers[0]
     for tier in badge.tiers:
         if tier.name == name:
             return tier
-    names = ", ".join(t.name for t in badge.tiers if t.name) or "none (the badge has no tiers)"
+    names = names or "none (the badge has no tiers)"
     raise InvalidInputError(f"tier: badge {badge.id!r} has no tier {name!r}; tiers: {names}")
 
 

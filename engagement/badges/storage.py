@@ -106,6 +106,7 @@ def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None
                 badge_awards.c.period_start,
                 badge_awards.c.period_end,
                 badge_revocations.c.id.label("revoked"),
+                badge_revocations.c.source.label("revoked_by"),
             )
             .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
             .where(badge_awards.c.member_pk.in_(chunk))
@@ -125,6 +126,8 @@ def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None
             state.hold(held)
             if row.revoked is not None:
                 state.release(held.key)
+                if row.revoked_by == "manual":
+                    state.blocked.add(held.key)
         done = select(challenge_completions.c.member_pk, challenge_completions.c.challenge_id)
         for member_pk, challenge_id in connection.execute(
             done.where(challenge_completions.c.member_pk.in_(chunk))
@@ -187,6 +190,8 @@ def write_revocation(
     }
     revoked = connection.execute(statement, row).scalar() is not None
     state.release(held.key)
+    if source == "manual":
+        state.blocked.add(held.key)
     return revoked
 
 

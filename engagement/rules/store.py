@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, func, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 
+from ..badges.criteria import CriterionKindRegistry
 from ..exceptions import NotConfiguredError
 from ..tables import rulesets
 from .kinds import RuleKindRegistry
@@ -55,20 +56,29 @@ def active_version(connection: Connection) -> int | None:
         ) from exc
 
 
-def load_version(connection: Connection, version: int, registry: RuleKindRegistry) -> Ruleset:
+def load_version(
+    connection: Connection,
+    version: int,
+    registry: RuleKindRegistry,
+    criteria: CriterionKindRegistry | None = None,
+) -> Ruleset:
     row = connection.execute(
         select(rulesets.c.text, rulesets.c.source).where(rulesets.c.version == version)
     ).first()
     if row is None:
         raise NotConfiguredError(f"ruleset version {version} does not exist")
-    return load_ruleset(row.text, registry, source=row.source).with_version(version)
+    ruleset = load_ruleset(row.text, registry, source=row.source, criteria=criteria)
+    return ruleset.with_version(version)
 
 
 class RulesetCache:
     """Compiled rulesets by version: compiling a rule file is far slower than scoring."""
 
-    def __init__(self, registry: RuleKindRegistry) -> None:
+    def __init__(
+        self, registry: RuleKindRegistry, criteria: CriterionKindRegistry | None = None
+    ) -> None:
         self.registry = registry
+        self.criteria = criteria
         self._by_version: dict[int, Ruleset] = {}
 
     def remember(self, ruleset: Ruleset) -> None:
@@ -83,7 +93,7 @@ class RulesetCache:
             )
         ruleset = self._by_version.get(version)
         if ruleset is None:
-            ruleset = load_version(connection, version, self.registry)
+            ruleset = load_version(connection, version, self.registry, self.criteria)
             self._by_version[version] = ruleset
         return ruleset
 

@@ -148,3 +148,51 @@ def test_colleagues_thanking_each_other_at_once_neither_deadlock_nor_double_awar
     assert rows == Counter({("appreciated", ""): 5})  # everyone thanked by 3 or 4 others
     for member in people:
         assert shared.earned_badges(member) == ["appreciated"]
+
+
+def _kudos(key: str, giver: str, target: str, minute: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "member": giver,
+        "verb": "kudos",
+        "target": target,
+        "at": (MONDAY + timedelta(minutes=minute)).isoformat(),
+    }
+
+
+def _mixed(url: str, task: str, count: int, start: Any, results: Any) -> None:
+    engine = Engagement(url)
+    start.wait()
+    for i in range(count):
+        if task == "revoke":
+            engine.revoke(f"bob-alice-{i}", "test")
+        elif task == "bulk":
+            engine.record_many([_kudos(f"bulk-bob-alice-{i}", "bob", "alice", i)])
+        else:
+            engine.record(_kudos(f"alice-bob-{i}", "alice", "bob", i))
+    results.put(count)
+    engine.close()
+
+
+@pytest.mark.parametrize("other", ["revoke", "bulk"])
+def test_revocations_and_imports_lock_colleagues_in_order(
+    shared: Engagement, pg_schema_url: str, other: str
+) -> None:
+    """Bob's kudos to Alice revoked (or imported) while Alice thanks Bob: both lock
+    alice before bob, so neither waits for the other in a cycle."""
+    count = 40
+    for i in range(count):
+        shared.record(_kudos(f"bob-alice-{i}", "bob", "alice", i))
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_mixed, args=(pg_schema_url, task, count, start, results))
+        for task in (other, "record")
+    ]
+    for worker in workers:
+        worker.start()
+    assert [results.get(timeout=120) for _ in workers] == [count, count]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0

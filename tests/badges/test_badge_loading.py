@@ -275,3 +275,51 @@ def test_every_default_badge_has_a_shipped_image_or_a_url():
         for tier in badge.tiers:
             image = shipped_image(tier.image)
             assert image is not None and image.read_text().startswith("<svg"), badge.id
+
+
+@pytest.mark.parametrize(
+    ("hint", "message"),
+    [
+        (
+            "Share {remaning} more",
+            "unknown placeholder {remaning} in 'Share {remaning} more'; use {remaining}, "
+            "{current}, {target}, {badge}, {tier}",
+        ),
+        ("Share {0} more", "placeholders need a name in 'Share {0} more'"),
+        ("Share {remaining} more }", "single '}' encountered in format string"),
+    ],
+)
+def test_a_hint_that_cannot_be_filled_in_is_refused(hint, message):
+    found = problems(
+        f"""
+        badges:
+          - id: x
+            name: X
+            criteria: {{kind: count}}
+            target: 2
+            hint: "{hint}"
+        """
+    )
+    assert len(found) == 1
+    assert found[0].startswith("hr-rules.yaml:10: badges.0.hint: ")
+    assert message in found[0]
+
+
+def test_a_custom_kind_works_in_every_engine_that_registers_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    registry = default_criteria()
+    registry.add_kind(Weekend)
+    first = Engagement(url, criteria_kinds=registry)
+    first.create_schema()
+    first.activate_rules(
+        first.load_rules_text(
+            VERBS
+            + "badges:\n  - {id: sunday, name: Sunday, criteria: {kind: weekend}, target: 1}\n"
+        )
+    )
+    first.upsert_member("alice", timezone="Europe/Paris")
+    first.close()
+    other = Engagement(url, criteria_kinds=registry)  # another process, say
+    action = {"key": "1", "member": "alice", "verb": "share", "content": {"id": "c"}}
+    award = other.record({**action, "at": "2026-07-12T12:00:00+02:00"})
+    assert [b.badge for b in award.badges] == ["sunday"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from conftest import BASE_RULES
 
 from engagement import InvalidInputError, UnknownMemberError
 
@@ -177,3 +178,69 @@ def test_unknown_members_are_reported(engine):
         engine.badges("nobody")
     with pytest.raises(UnknownMemberError):
         engine.grant_badge("nobody", "spotlight", reason="x")
+
+
+def test_a_badge_hr_revoked_is_not_earned_again_by_actions_until_granted(badge_engine, share):
+    engine = badge_engine(
+        "badges:\n  - {id: first-share, name: F, criteria: {kind: first, verbs: [share]}}\n"
+    )
+    engine.record(share())
+    engine.revoke_badge("alice", "first-share", reason="shared a competitor's post")
+    assert engine.record(share(hours=1)).badges == ()
+    assert engine.award_pending_badges() == []
+    assert engine.earned_badges("alice") == []
+    engine.grant_badge("alice", "first-share", reason="appeal accepted")
+    assert engine.earned_badges("alice") == ["first-share"]
+
+
+def test_granting_a_tiered_badge_needs_the_tier(engine):
+    with pytest.raises(InvalidInputError, match=r"has tiers \(bronze, silver\); say which"):
+        engine.grant_badge("bob", "polyglot", reason="x")
+    engine.grant_badge("bob", "polyglot", reason="x", tier="silver")
+    assert engine.earned_badges("bob") == ["polyglot:silver"]
+
+
+def test_a_manual_badge_reads_as_granted_by_the_team_and_has_no_target(engine):
+    spotlight = next(p for p in engine.badges("alice") if p.badge == "spotlight")
+    assert spotlight.target is None
+    assert spotlight.hint == "Awarded by the programme team."
+
+
+def test_a_challenge_says_what_is_left(engine, share):
+    engine.upsert_member("alice", team="sales")
+    engine.record(share(at=datetime(2026, 7, 10, 9, tzinfo=UTC)))
+    [sprint] = engine.challenges("alice")
+    assert sprint.hint == "1 more share to complete Sprint."
+
+
+def test_french_ratio_hints_are_whole_sentences(badge_engine, share):
+    engine = badge_engine(
+        """
+badges:
+  - id: own-voice
+    name: {en: Own voice, fr: Voix propre}
+    criteria: {kind: ratio, verbs: [share], where: {personalised: true}, min_count: 3}
+    target: 0.7
+"""
+    )
+    engine.upsert_member("alice", locale="fr")
+    engine.record(share())
+    [hint] = [p.hint for p in engine.badges("alice")]
+    assert hint == "Encore 2 actions « share » (au moins 3) pour obtenir Voix propre."
+
+
+def test_badges_still_list_a_tier_renamed_after_it_was_awarded(badge_engine, share):
+    engine = badge_engine(
+        "badges:\n  - {id: sharer, name: S, criteria: {kind: count, verbs: [share]}, target: 1}\n"
+    )
+    engine.record(share())
+    engine.activate_rules(
+        engine.load_rules_text(
+            BASE_RULES
+            + "badges:\n  - {id: sharer, name: S, criteria: {kind: count, verbs: [share]},"
+            " tiers: {bronze: 1, silver: 5}}\n"
+        )
+    )
+    assert engine.earned_badges("alice") == ["sharer"]
+    assert [b.label for b in engine.award_pending_badges()] == ["sharer:bronze"]
+    assert engine.earned_badges("alice") == ["sharer:bronze"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Hashable, Iterable
 from typing import Any, ClassVar, Literal
 
@@ -39,7 +40,9 @@ def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
 def default_rules() -> dict[str, Any]:
     data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
-    return data
+    # As an editor sees the file: YAML's unquoted dates are strings in JSON terms.
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
 
 
 def errors(validator: jsonschema.Draft202012Validator, document: object) -> list[tuple[str, str]]:
@@ -183,3 +186,14 @@ def test_a_registered_kind_appears_in_the_schema(default_rules: dict[str, Any]) 
     ]
     # The default registry, and so its schema, is untouched.
     assert "rule_streak" not in ruleset_json_schema(default_registry())["$defs"]
+
+
+def test_badges_and_their_criteria_are_checked_too(
+    validator: jsonschema.Draft202012Validator, default_rules: dict[str, Any]
+) -> None:
+    default_rules["badges"][0]["criteria"]["kind"] = "sparkle"
+    default_rules["badges"][1]["colour"] = "gold"
+    assert errors(validator, default_rules) == [
+        ("$.badges[0].criteria", "oneOf"),
+        ("$.badges[1]", "additionalProperties"),
+    ]
