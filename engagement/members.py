@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .exceptions import InvalidInputError
@@ -111,6 +111,16 @@ _LOCK_FOR_BADGES = (
     .values(badge_seq=members.c.badge_seq + 1)
     .returning(*PERSON_COLUMNS)
 )
+
+
+def lock_order(dialect: str) -> ColumnElement[str]:
+    """The order every writer locks member rows in: member ids by code point, as
+    Python compares them (``COLLATE "C"`` on PostgreSQL, whose default collation may
+    sort otherwise).  One global order is what keeps concurrent writers from
+    deadlocking."""
+    if dialect == "postgresql":
+        return members.c.member_id.collate("C")
+    return members.c.member_id
 
 
 def lock_for_badges(connection: Connection, member_id: str) -> Person | None:

@@ -34,7 +34,7 @@ from .exceptions import InvalidActionError, UnknownMemberError
 from .facts import Fact, Step
 from .history import MemberHistory
 from .history_cache import CachedHistory, HistoryCache
-from .members import Person, lock_for_badges
+from .members import Person, lock_for_badges, lock_order
 from .periods import from_timestamp, zone
 from .prepared import PreparedCache
 from .rules.ruleset import Ruleset
@@ -388,8 +388,9 @@ class _Locked:
 def _lock_members(
     connection: Connection, names: list[str], *, create_members: bool
 ) -> dict[str, _Locked]:
-    """Lock the members named in ``names`` (sorted), in id order so that concurrent
-    batches cannot deadlock, creating them first if asked; the ones that exist."""
+    """Lock the members named in ``names`` (sorted), in the one order every writer
+    uses (:func:`~engagement.members.lock_order`) so that nobody deadlocks, creating
+    them first if asked; the ones that exist."""
     if create_members:
         now = datetime.now(UTC)
         connection.execute(
@@ -401,7 +402,7 @@ def _lock_members(
         query = (
             select(members.c.id, members.c.member_id, members.c.timezone, members.c.event_seq)
             .where(members.c.member_id.in_(names[start : start + 500]))
-            .order_by(members.c.id)
+            .order_by(lock_order(connection.dialect.name))
         )
         if connection.dialect.name == "postgresql":
             query = query.with_for_update()

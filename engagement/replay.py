@@ -25,6 +25,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from .exceptions import EngagementError, InvalidInputError
 from .facts import Fact, Step
 from .history import MemberHistory
+from .members import lock_order
 from .periods import zone
 from .rules.ruleset import Ruleset
 from .scoring import Award, score_and_remember
@@ -226,15 +227,17 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
 
 
 def lock_members(connection: Connection) -> dict[int, str]:
-    """Lock every member's row, in id order; their primary keys and ids.
+    """Lock every member's row, in the order every writer uses; their primary keys
+    and ids.
 
-    Actions, revocations and batches take the same row locks (batches in id order
-    too, so nobody deadlocks), so once this returns, the locked members' logs and
-    ledger entries stay as read until the transaction ends.  On PostgreSQL that is
+    Actions, revocations and batches take the same row locks (in the same order,
+    :func:`~engagement.members.lock_order`, so nobody deadlocks), so once this
+    returns, the locked members' logs and ledger entries stay as read until the
+    transaction ends.  On PostgreSQL that is
     ``SELECT … FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
     A member created afterwards is not locked, and the replay leaves it out.
     """
-    query = select(members.c.id, members.c.member_id).order_by(members.c.id)
+    query = select(members.c.id, members.c.member_id).order_by(lock_order(connection.dialect.name))
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     return {pk: name for pk, name in connection.execute(query)}

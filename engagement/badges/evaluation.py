@@ -100,12 +100,13 @@ def _badge_awards(
     """Tiers ``fact`` completes.  With ``claimed`` (a backfill), tiers in it are
     skipped too, and the measure is taken even if ``fact`` itself moved nothing."""
     period_key = badge.period_key(fact, week_start)
-    held, blocked = state.held, state.blocked
+    if (badge.id, period_key) in state.blocked:
+        return []
+    held = state.held
     pending = [
         t
         for t in badge.tiers
         if (key := (badge.id, t.name, period_key)) not in held
-        and key not in blocked
         and (claimed is None or key not in claimed)
     ]
     if not pending:
@@ -148,7 +149,9 @@ def after_removal(state: MemberState, fact: Fact, *, own: bool) -> list[HeldAwar
         if not held.period_start <= fact.ts < held.period_end:
             continue
         tier = next((t for t in badge.tiers if t.name == held.tier), None)
-        if tier is None or not _met(state, badge, held.period_start, held.period_end, tier.target):
+        if tier is None:
+            continue  # a tier since renamed or removed: nothing to measure it against
+        if not _met(state, badge, held.period_start, held.period_end, tier.target):
             lost.append(held)
     return lost
 
@@ -215,7 +218,9 @@ def badge_progress(
                 complete=complete,
                 secret=badge.secret,
                 image=next_tier.image,
-                hint=None if complete else _hint(state, badge, next_tier, measure, locale),
+                hint=None
+                if complete or (badge.id, period_key) in state.blocked
+                else _hint(state, badge, next_tier, measure, locale),
                 period_key=period_key,
             )
         )
@@ -371,15 +376,21 @@ def _challenge_hint(
     return f"{phrase[:1].upper()}{phrase[1:]} {joiner} {name}."
 
 
+def _by_id(held: HeldAward) -> int:
+    return held.id
+
+
 def held_labels(state: MemberState) -> list[str]:
     """``id`` or ``id:tier`` per badge held (its highest tier), in rule-file order."""
     labels: list[str] = []
     for badge in state.catalogue.badges:
-        tiers = {key[1] for key in state.held if key[0] == badge.id}
-        if not tiers:
+        held = sorted((h for h in state.held.values() if h.badge_id == badge.id), key=_by_id)
+        if not held:
             continue
-        # A tier renamed since it was awarded still counts, under its old name.
-        highest = next((t.name for t in reversed(badge.tiers) if t.name in tiers), max(tiers))
+        tiers = {h.tier for h in held}
+        # A tier renamed since it was awarded still counts, under its old name: the
+        # last one awarded.
+        highest = next((t.name for t in reversed(badge.tiers) if t.name in tiers), held[-1].tier)
         labels.append(f"{badge.id}:{highest}" if highest else badge.id)
     return labels
 

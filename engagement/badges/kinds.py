@@ -320,8 +320,13 @@ class KudosReceived(CriterionKind[KudosParams]):
 
     def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
         n = _remaining(measure, target)
+        plural = "s" if n > 1 else ""
+        if not self.params.distinct_givers:
+            if lang == "fr":
+                return f"recevez {n} remerciement{plural} de plus"
+            return f"receive {n} more kudos"
         if lang == "fr":
-            return f"recevez des remerciements de {n} collègue{'s' if n > 1 else ''} de plus"
+            return f"recevez des remerciements de {n} collègue{plural} de plus"
         return f"receive kudos from {n} more {_plural(n, 'colleague')}"
 
 

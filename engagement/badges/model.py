@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from itertools import pairwise
+from string import Formatter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,20 +31,32 @@ def check_hint(
     if value is None:
         return None
     texts = [value] if isinstance(value, str) else list(value.values())
-    sample = {name: 1 for name in fields}
     known = ", ".join("{" + name + "}" for name in fields)
     for text in texts:
         try:
-            text.format(**sample)
-        except KeyError as exc:
-            raise ValueError(
-                f"unknown placeholder {{{exc.args[0]}}} in {text!r}; use {known}"
-            ) from None
-        except IndexError:
-            raise ValueError(f"placeholders need a name in {text!r}; use {known}") from None
+            names = [name for _, name, _, _ in Formatter().parse(text) if name is not None]
         except ValueError as exc:
             raise ValueError(f"{exc} in {text!r} (write {{{{ and }}}} for braces)") from None
+        for name in names:
+            if not name or name.isdigit():
+                raise ValueError(f"placeholders need a name in {text!r}; use {known}")
+            if name not in fields:
+                raise ValueError(f"unknown placeholder {{{name}}} in {text!r}; use {known}")
+        try:
+            text.format(**{name: _HINT_SAMPLES[name] for name in fields})
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{exc} in {text!r}") from None
     return value
+
+
+_HINT_SAMPLES: dict[str, object] = {
+    "remaining": 2,
+    "current": 3,
+    "target": 5,
+    "badge": "Polyglot (silver)",
+    "tier": "silver",
+    "challenge": "Sprint",
+}
 
 
 class BadgeSpec(BaseModel):
@@ -75,7 +88,9 @@ class BadgeSpec(BaseModel):
     )
     hint: Text | None = Field(
         default=None,
-        description="What to do next; {remaining}, {current}, {target}, {badge} are filled in.",
+        description=(
+            "What to do next; {remaining}, {current}, {target}, {badge}, {tier} are filled in."
+        ),
     )
 
     @field_validator("tiers")
@@ -88,7 +103,9 @@ class BadgeSpec(BaseModel):
         targets = list(value.values())
         for name, target in value.items():
             if not re.match(TIER_NAME, name):
-                raise ValueError(f"tier name {name!r} must be lower case letters, digits, '-'")
+                raise ValueError(
+                    f"tier name {name!r} must be lower case letters, digits, '-' or '_'"
+                )
             if target <= 0:
                 raise ValueError(f"tier {name!r}: target must be greater than 0")
         if any(b <= a for a, b in pairwise(targets)):

@@ -55,8 +55,9 @@ class MemberState:
     issued: dict[AwardKey, int] = field(default_factory=dict)
     """Award rows ever written per key, revoked ones included: the next ``attempt``."""
     completed: set[str] = field(default_factory=set)
-    blocked: set[AwardKey] = field(default_factory=set)
-    """Awards HR revoked by hand: actions do not earn them again (a grant does)."""
+    blocked: set[tuple[str, str]] = field(default_factory=set)
+    """``(badge id, period key)`` HR revoked by hand: actions earn no tier of it
+    again for that period, until HR grants one."""
     ruleset_version: int | None = None
 
     def index(self, goal_key: str) -> TimeIndex:
@@ -103,7 +104,7 @@ class MemberState:
 
     def hold(self, award: HeldAward) -> None:
         self.held[award.key] = award
-        self.blocked.discard(award.key)
+        self.blocked.discard((award.badge_id, award.period_key))
         self.issued[award.key] = self.issued.get(award.key, 0) + 1
 
     def release(self, key: AwardKey) -> HeldAward | None:

@@ -127,7 +127,7 @@ def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None
             if row.revoked is not None:
                 state.release(held.key)
                 if row.revoked_by == "manual":
-                    state.blocked.add(held.key)
+                    state.blocked.add((held.badge_id, held.period_key))
         done = select(challenge_completions.c.member_pk, challenge_completions.c.challenge_id)
         for member_pk, challenge_id in connection.execute(
             done.where(challenge_completions.c.member_pk.in_(chunk))
@@ -191,7 +191,7 @@ def write_revocation(
     revoked = connection.execute(statement, row).scalar() is not None
     state.release(held.key)
     if source == "manual":
-        state.blocked.add(held.key)
+        state.blocked.add((held.badge_id, held.period_key))
     return revoked
 
 

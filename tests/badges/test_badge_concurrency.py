@@ -160,12 +160,21 @@ def _kudos(key: str, giver: str, target: str, minute: int) -> dict[str, Any]:
     }
 
 
+def _share_by(key: str, member: str, minute: int) -> dict[str, Any]:
+    return {**_share(minute), "key": key, "member": member}
+
+
 def _mixed(url: str, task: str, count: int, start: Any, results: Any) -> None:
     engine = Engagement(url)
     start.wait()
     for i in range(count):
         if task == "revoke":
             engine.revoke(f"bob-alice-{i}", "test")
+        elif task == "shares":
+            batch = [_share_by(f"zz-{i}", "zz-first", i), _share_by(f"aa-{i}", "aa-second", i)]
+            engine.record_many(batch)
+        elif task == "kudos-aa":
+            engine.record(_kudos(f"aa-zz-{i}", "aa-second", "zz-first", i))
         elif task == "bulk":
             engine.record_many([_kudos(f"bulk-bob-alice-{i}", "bob", "alice", i)])
         else:
@@ -189,6 +198,29 @@ def test_revocations_and_imports_lock_colleagues_in_order(
     workers = [
         context.Process(target=_mixed, args=(pg_schema_url, task, count, start, results))
         for task in (other, "record")
+    ]
+    for worker in workers:
+        worker.start()
+    assert [results.get(timeout=120) for _ in workers] == [count, count]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+
+
+def test_imports_lock_members_in_the_same_order_as_everyone(
+    shared: Engagement, pg_schema_url: str
+) -> None:
+    """Members created in the opposite order of their ids: an import locking them by
+    primary key would wait in a cycle with a kudos locking them by id."""
+    shared.upsert_member("zz-first")
+    shared.upsert_member("aa-second")
+    count = 40
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_mixed, args=(pg_schema_url, task, count, start, results))
+        for task in ("shares", "kudos-aa")
     ]
     for worker in workers:
         worker.start()

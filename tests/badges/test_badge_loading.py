@@ -323,3 +323,22 @@ def test_a_custom_kind_works_in_every_engine_that_registers_it(tmp_path):
     action = {"key": "1", "member": "alice", "verb": "share", "content": {"id": "c"}}
     award = other.record({**action, "at": "2026-07-12T12:00:00+02:00"})
     assert [b.badge for b in award.badges] == ["sunday"]
+
+
+@pytest.mark.parametrize(
+    ("hint", "message"),
+    [
+        ("{badge:g}", "unknown format code 'g' for object of type 'str'"),
+        ("{badge.upper}", "unknown placeholder {badge.upper}"),
+        ("{badge[0]}", "unknown placeholder {badge[0]}"),
+    ],
+)
+def test_a_hint_that_would_fail_when_shown_is_refused_at_load(hint, message):
+    found = problems(
+        f"""
+        badges:
+          - {{id: x, name: X, criteria: {{kind: count}}, target: 2, hint: "{hint}"}}
+        """
+    )
+    assert len(found) == 1 and found[0].startswith("hr-rules.yaml:6: badges.0.hint: ")
+    assert message in found[0]

@@ -244,3 +244,14 @@ def test_badges_still_list_a_tier_renamed_after_it_was_awarded(badge_engine, sha
     assert engine.earned_badges("alice") == ["sharer"]
     assert [b.label for b in engine.award_pending_badges()] == ["sharer:bronze"]
     assert engine.earned_badges("alice") == ["sharer:bronze"]
+
+
+def test_a_badge_hr_revoked_is_frozen_for_every_tier_and_not_proposed(engine, share):
+    engine.record(share())
+    engine.record(share(hours=1, channel="x"))  # polyglot:bronze
+    engine.revoke_badge("alice", "polyglot", reason="fake accounts")
+    assert engine.record(share(hours=2, channel="xing")).badges == ()  # no silver either
+    assert "polyglot" not in [p.badge for p in engine.next_badges("alice", 5)]
+    engine._recognition.clear()  # the same after a reload from the database
+    assert engine.record(share(hours=3, channel="facebook")).badges == ()
+    assert engine.award_pending_badges() == []
