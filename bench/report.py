@@ -15,9 +15,12 @@ from typing import Any
 
 ENGINE = "engagement"
 ENGINE_COLD = "engagement, cold cache"
+ENGINE_SCORING = "engagement, scoring only (no badges)"
 NAIVE = "naive ORM"
 FLOOR = "floor: raw INSERT + COMMIT"
-IMPLEMENTATIONS = (ENGINE, ENGINE_COLD, NAIVE, FLOOR)
+IMPLEMENTATIONS = (ENGINE, ENGINE_COLD, ENGINE_SCORING, NAIVE, FLOOR)
+BADGE_BUDGET = 1.5
+"""Badge evaluation may make ``record()`` at most this much slower than scoring alone."""
 BENCHMARKS = ("record", "record_many", "replay")
 BACKENDS = ("SQLite file", "PostgreSQL")
 SQLITE_EXECUTE = "<method 'execute' of 'sqlite3.Cursor' objects>"
@@ -222,7 +225,7 @@ def results_table(measurements: Sequence[Measurement]) -> list[str]:
         baseline = naive.get((m.benchmark, m.backend))
         ratio = (
             f"{m.rate / baseline.rate:.1f}×"
-            if m.implementation in (ENGINE, ENGINE_COLD) and baseline is not None
+            if m.implementation in (ENGINE, ENGINE_COLD, ENGINE_SCORING) and baseline is not None
             else ""
         )
         runs = ", ".join(f"{run.rate:,.0f}" for run in m.runs)
@@ -548,6 +551,31 @@ def profile_tables(prof: Profile, call: str) -> list[str]:
     return lines
 
 
+def badge_verdict(r: Results) -> str:
+    """What badge evaluation costs ``record()``: the default rules (21 badges, levels,
+    a challenge) against the same rules without them, same data, same run."""
+    parts = []
+    for backend in ("SQLite file", "PostgreSQL"):
+        full = r.find("record", backend, ENGINE)
+        scoring = r.find("record", backend, ENGINE_SCORING)
+        if full is None or scoring is None:
+            continue
+        ratio = scoring.rate / full.rate
+        parts.append(
+            f"on {backend}, {full.rate:,.0f} records/s with them against {scoring.rate:,.0f} "
+            f"without: ×{ratio:.2f}, {_word(ratio <= BADGE_BUDGET)} the ≤ ×{BADGE_BUDGET} "
+            "budget"
+        )
+    if not parts:
+        return "**Badges.** Not measured in this run."
+    return (
+        "**Badges.** The default rule file's badges, levels and challenge (21 badges) cost "
+        "`record()`: " + "; ".join(parts) + ". Only the goals an action's verb can move "
+        "are looked at, and a badge already held, or whose measure the action cannot have "
+        "raised, is skipped before anything is measured."
+    )
+
+
 def analysis(r: Results) -> list[str]:
     """The prose that interprets the numbers; every figure in it comes from ``r``."""
     single = r.get("record", "SQLite file", ENGINE)
@@ -566,6 +594,9 @@ def analysis(r: Results) -> list[str]:
     p99 = single.p99_ms or 0.0
     out: list[str] = []
     add = out.append
+
+    add(badge_verdict(r))
+    add("")
 
     budget_us = 1e6 / 3_000
     add(

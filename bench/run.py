@@ -40,10 +40,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pydantic
 import sqlalchemy as sa
+import yaml
 
 from engagement import DEFAULT_RULES_PATH, Engagement
 from engagement.database import create_database_engine
@@ -55,6 +56,7 @@ from .naive import NaiveEngagement
 from .report import (
     ENGINE,
     ENGINE_COLD,
+    ENGINE_SCORING,
     FLOOR,
     NAIVE,
     SQLITE_BEGIN,
@@ -437,11 +439,15 @@ class Variant:
     """With 2, each member's actions alternate between two engine objects on the same
     database, as successive requests would between two worker processes: the engine's
     per-process history cache then never holds the member's current history."""
+    scoring_only: bool = False
+    """Activate the default rules without their badges, levels and challenges first:
+    the baseline that badge evaluation's cost is measured against."""
 
 
 SINGLE_VARIANTS = (
     Variant(ENGINE, ENGINE),
     Variant(ENGINE_COLD, ENGINE, instances=2),
+    Variant(ENGINE_SCORING, ENGINE, scoring_only=True),
     Variant(NAIVE, NAIVE),
 )
 
@@ -460,6 +466,14 @@ def recorder(subjects: Sequence[Subject]) -> Record:
     return record
 
 
+def scoring_rules() -> str:
+    """The default rule file without its ``badges``, ``levels`` and ``challenges``."""
+    data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    for section in ("badges", "levels", "challenges"):
+        data.pop(section, None)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def run_single(
     variant: Variant,
     url: str,
@@ -470,6 +484,9 @@ def run_single(
     check: bool,
 ) -> Run:
     subjects = [open_subject(variant.data, url) for _ in range(variant.instances)]
+    if variant.scoring_only:
+        engagement = cast(EngineSubject, subjects[0]).engagement
+        engagement.activate_rules(engagement.load_rules_text(scoring_rules()))
     measured = time_singles(recorder(subjects), warmup, timed)
     measurement.runs.append(measured)
     if check and variant.data == ENGINE:  # untimed: does the ledger equal a replay of the log?
