@@ -167,3 +167,17 @@ badges:
     ]
     assert engine.award_pending_badges() == []  # exactly once
     assert engine.earned_badges("alice") == ["polyglot:silver", "varied-week"]
+
+
+def test_volume_earns_no_badges_on_the_sample_quarter(memory_engine):
+    """The sample's five sandwich-board accounts (500+ verbatim corporate shares each)
+    end with at most the badge colleagues' kudos gave them; everyone else averages
+    several."""
+    from engagement.simulation import simulate
+
+    result = simulate(memory_engine, SAMPLES, members_path=SAMPLES.with_name("members.jsonl"))
+    badges = {m.member: m.badges for m in result.members}
+    sandwich = [f"m-{n:03d}" for n in range(9, 14)]
+    assert all(len(badges[m]) <= 1 for m in sandwich)
+    others = [len(b) for m, b in badges.items() if m not in sandwich]
+    assert sum(others) / len(others) > 8
