@@ -13,6 +13,7 @@ here asserts a timing.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -107,7 +108,9 @@ def render(results: dict[tuple[str, str], list[list[int]]], pinned: str) -> str:
         "",
         f"Measured on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.badges` "
         f"({platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"pinned to one core: {pinned}). The same action stream (50 members, history "
+        f"pinned to one core: {pinned}; load average at the end "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}, so other work shared the "
+        "machine). The same action stream (50 members, history "
         "recorded in bulk first) is scored under the default rule file and under the same "
         "file without its `badges`, `levels` and `challenges`; medians of the runs.",
         "",
