@@ -7,13 +7,14 @@ ledger replayable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from .periods import CalendarUnit, Window, calendar_bounds
+from .periods import CALENDAR_UNITS, CalendarUnit, Window, calendar_bounds
 
 StepOp = Literal["add", "multiply", "limit"]
 
@@ -43,6 +44,11 @@ class Fact:
     fingerprint: str | None = None
     points: int = 0
     _local_day: date | None = field(default=None, repr=False, compare=False)
+    _calendar: tuple[int, Mapping[str, tuple[float, float]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """``(week_start, the bounds of each calendar unit around the fact)``: rules ask
+    for several periods of every fact, so one lookup finds them all."""
 
     @property
     def own_ratio(self) -> float:
@@ -52,21 +58,35 @@ class Fact:
         """The fact's values along ``dimension`` (several for ``topic``, maybe none)."""
         if dimension == "topic":
             return self.topics
-        value = getattr(self, _ATTRIBUTES[dimension])
+        value = getattr(self, ATTRIBUTES[dimension])
         return (value,) if value is not None else ()
 
     def period(self, unit: CalendarUnit, week_start: int) -> tuple[float, float]:
         """``[start, end)`` of the calendar ``unit`` containing the fact, in its zone."""
+        cached = self._calendar
+        if cached is None or cached[0] != week_start:
+            cached = self._calendar = (week_start, _calendar(self.local_day, self.tz, week_start))
+        return cached[1][unit]
+
+    @property
+    def local_day(self) -> date:
+        """The fact's date in its member's time zone."""
         day = self._local_day
         if day is None:
             day = self._local_day = datetime.fromtimestamp(self.ts, self.tz).date()
-        return calendar_bounds(unit, day, self.tz, week_start)
+        return day
 
     def window(self, window: Window, week_start: int) -> tuple[float, float]:
         """``[start, end)`` of ``window`` around the fact."""
         if window.calendar is not None:
             return self.period(window.calendar, week_start)
         return self.ts - window.seconds, self.ts + window.seconds
+
+
+@lru_cache(maxsize=16384)
+def _calendar(day: date, tz: tzinfo, week_start: int) -> Mapping[str, tuple[float, float]]:
+    """:func:`~engagement.periods.calendar_bounds` of every unit around local ``day``."""
+    return {unit: calendar_bounds(unit, day, tz, week_start) for unit in CALENDAR_UNITS}
 
 
 _NO_DETAIL: Mapping[str, object] = MappingProxyType({})
@@ -123,13 +143,40 @@ class Step(NamedTuple):
         )
 
 
-_ATTRIBUTES = {
+class StepCache(dict[Hashable, Step]):
+    """Steps a rule has already built, by the few values that determine them.
+
+    Most explanations repeat ("4th share on linkedin this week", "weekly cap of 120
+    (100 already earned)"), and building one (its text, its detail) costs more than
+    the rest of the rule.  Steps are immutable (give them read-only details), so
+    awards can share them.  The cache stops growing at :attr:`limit` entries, so
+    values that do not repeat (a colleague's id) cannot make it grow without bound.
+    """
+
+    __slots__ = ()
+
+    limit = 4096
+
+    def keep(self, key: Hashable, step: Step) -> Step:
+        """``step``, kept under ``key`` while there is room."""
+        if len(self) < self.limit:
+            self[key] = step
+        return step
+
+
+def read_only(detail: dict[str, object]) -> Mapping[str, object]:
+    """A step's detail that cannot be changed, for steps shared through a StepCache."""
+    return MappingProxyType(detail)
+
+
+ATTRIBUTES: Mapping[str, str] = {
     "verb": "verb",
     "channel": "channel",
     "content": "content_id",
     "content_kind": "content_kind",
     "target": "target",
 }
+"""The :class:`Fact` attribute holding each single-valued dimension's value."""
 
 
 def _number(value: float) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .badges.events import BadgeAwarded
-from .facts import Fact, Step, round_points
-from .history import MemberHistory
+from .facts import Fact, Step
+from .history import Apply, MemberHistory, TimeIndex
 from .rules.ruleset import Ruleset
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Award:
     """Points awarded for one action, with the steps that explain them.
 
@@ -30,6 +30,30 @@ class Award:
     """Badges (or tiers) the action earned anyone: its member, or the colleague it
     thanked.  Empty for a duplicate."""
 
+    def __init__(
+        self,
+        key: str,
+        member: str,
+        verb: str,
+        points: int,
+        steps: tuple[Step, ...] = (),
+        ruleset_version: int | None = None,
+        duplicate: bool = False,
+        badges: tuple[BadgeAwarded, ...] = (),
+    ) -> None:
+        # The dataclass's own __init__ sets each field through object.__setattr__ (the
+        # class is frozen), which costs twice as much as the slots' own setters, and
+        # replay builds an Award for every logged action.  Keep in step with the
+        # fields (tests/test_scoring.py checks).
+        _SET_KEY(self, key)
+        _SET_MEMBER(self, member)
+        _SET_VERB(self, verb)
+        _SET_POINTS(self, points)
+        _SET_STEPS(self, steps)
+        _SET_RULESET_VERSION(self, ruleset_version)
+        _SET_DUPLICATE(self, duplicate)
+        _SET_BADGES(self, badges)
+
     @property
     def summary(self) -> str:
         """One line a member can read: ``+10 share, +6 personal words (81 % own) = 16``."""
@@ -44,28 +68,66 @@ class Award:
         return self.summary
 
 
+(
+    _SET_KEY,
+    _SET_MEMBER,
+    _SET_VERB,
+    _SET_POINTS,
+    _SET_STEPS,
+    _SET_RULESET_VERSION,
+    _SET_DUPLICATE,
+    _SET_BADGES,
+) = (vars(Award)[each.name].__set__ for each in fields(Award))  # a new field fails here
+
+
 def score(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[int, tuple[Step, ...]]:
     """Points for ``fact`` given the member's earlier facts, and why.
 
     Pure: the same fact, history and ruleset always give the same result, which is
     what lets :meth:`engagement.Engagement.replay` rebuild the ledger from the log.
+    ``history`` must have been built for ``ruleset`` (it holds the verbs' plans).
     """
-    verb = ruleset.verbs[fact.verb]
-    steps = [Step(f"verbs.{fact.verb}", "add", verb.points, verb.label or fact.verb)]
-    if verb.target != "none" and fact.target == fact.member:
-        steps.append(Step(f"verbs.{fact.verb}", "multiply", 0, "aimed at yourself"))
-        return 0, tuple(steps)
-    total = verb.points
-    for apply, index in history.pipeline(fact.verb):
-        step = apply(fact, index, total)
-        if step is not None:
-            steps.append(step)
-            total = step.apply(total)
-    return round_points(total), tuple(steps)
+    plan = history.plan(fact.verb)
+    if plan.aimed_at_self is not None and fact.target == fact.member:
+        return 0, (plan.base, plan.aimed_at_self)
+    return _score(fact, plan.points, plan.base, plan.rules)
 
 
 def score_and_remember(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[Step, ...]:
-    """Score ``fact``, set its points, and add it to ``history`` for the next one."""
-    fact.points, steps = score(fact, history, ruleset)
-    history.add(fact)
+    """Score ``fact``, set its points, and add it to ``history`` for the next one.
+
+    The same as :func:`score` then ``history.add(fact)``, faster: rules that do not
+    remember points remember the fact as they score it (``plan.scoring``), and only
+    the others remember it afterwards (``plan.remembering_after``).
+    """
+    plan = history.plans.get(fact.verb) or history.plan(fact.verb)
+    if plan.aimed_at_self is not None and fact.target == fact.member:
+        fact.points = 0
+        history.remember(fact, plan.remembering)
+        return (plan.base, plan.aimed_at_self)
+    fact.points, steps = _score(fact, plan.points, plan.base, plan.scoring)
+    history.facts[fact.seq] = fact  # history.remember(fact, plan.remembering_after), inlined
+    for remember_in, index in plan.remembering_after:
+        remember_in(fact, index)
     return steps
+
+
+def _score(
+    fact: Fact, total: float, base: Step, rules: tuple[tuple[Apply, TimeIndex], ...]
+) -> tuple[int, tuple[Step, ...]]:
+    """Run ``rules`` from the verb's base points; ``Step.apply`` and
+    :func:`~engagement.facts.round_points` inlined, as this runs for every action."""
+    steps = [base]
+    for apply, index in rules:
+        step = apply(fact, index, total)
+        if step is not None:
+            steps.append(step)
+            op = step.op
+            if op == "add":
+                total = total + step.value
+            elif op == "multiply":
+                total = total * step.value
+            else:
+                total = min(total, step.value)
+    points = int(total + 0.5 + 1e-9)
+    return (points if points > 0 else 0), tuple(steps)

@@ -7,7 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..facts import Fact, Step
+from ..facts import ATTRIBUTES as _ATTRIBUTES
+from ..facts import Fact, Step, StepCache, read_only
 from ..history import TimeIndex
 from ..periods import CALENDAR_UNITS, CalendarUnit, Window, parse_duration
 from .kinds import Clock, RuleKind, RuleParams
@@ -44,46 +45,79 @@ class Personalisation(RuleKind[PersonalisationParams]):
     kind: ClassVar[str] = "personalisation"
     Params = PersonalisationParams
     phase = "bonus"
+    remembers_points = False
 
     def __init__(self, params: PersonalisationParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.reuse_seconds = parse_duration(params.reuse_window)
+        # Scoring reads these for every share: plain attributes, texts built once.
+        self._max_points = params.max_points
+        self._full_at = params.full_at
+        self._min_own_words = params.min_own_words
+        self._no_words = Step(self.id, "add", 0, "personal words (none: add your own to earn more)")
+        self._too_few = f"; {params.min_own_words} needed)"
+        self._reused = f"personal words (same own words used within {params.reuse_window})"
+        self._steps = StepCache()
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         return ((fact.fingerprint, 1.0),) if fact.fingerprint is not None else ()
 
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        if fact.fingerprint is not None:
+            index.add(fact.fingerprint, fact.ts, 1.0)
+
     def lookback(self, fact: Fact) -> float | None:
         return fact.ts - self.reuse_seconds
 
+    # The step depends on an outcome: the number of distinct own words when they are
+    # too few, -1 when the same own words were used within the reuse window, 0 for the
+    # bonus; with the fact's word counts, that is the key of the step in self._steps.
+
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        if fact.distinct_own_words == 0:
-            return Step(self.id, "add", 0, "personal words (none: add your own to earn more)")
-        ratio = fact.own_ratio
-        detail: dict[str, object] = {
-            "own_ratio": round(ratio, 4),
-            "own_words": fact.own_words,
-            "words": fact.words,
-        }
-        if fact.distinct_own_words < self.params.min_own_words:
-            return Step(
-                self.id,
-                "add",
-                0,
-                f"personal words (only {fact.distinct_own_words}; "
-                f"{self.params.min_own_words} needed)",
-                detail,
-            )
-        window = (fact.ts - self.reuse_seconds, fact.ts + self.reuse_seconds)
-        if fact.fingerprint is not None and index.count(fact.fingerprint, *window):
-            return Step(
-                self.id,
-                "add",
-                0,
-                f"personal words (same own words used within {self.params.reuse_window})",
-                detail,
-            )
-        bonus = self.params.max_points * min(1.0, ratio / self.params.full_at)
-        return Step(self.id, "add", bonus, f"personal words ({round(ratio * 100)} % own)", detail)
+        distinct = fact.distinct_own_words
+        if distinct == 0:
+            return self._no_words
+        if distinct < self._min_own_words:
+            outcome = distinct
+        else:
+            fingerprint = fact.fingerprint
+            ts = fact.ts
+            seconds = self.reuse_seconds
+            reused = fingerprint is not None and index.has(fingerprint, ts - seconds, ts + seconds)
+            outcome = -1 if reused else 0
+        key = (outcome, fact.own_words, fact.words)
+        return self._steps.get(key) or self._new_step(key)
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        distinct = fact.distinct_own_words
+        fingerprint = fact.fingerprint
+        if distinct < self._min_own_words:  # the index is not asked
+            if fingerprint is not None:
+                index.add(fingerprint, fact.ts, 1.0)
+            if distinct == 0:
+                return self._no_words
+            outcome = distinct
+        elif fingerprint is not None:
+            ts = fact.ts
+            seconds = self.reuse_seconds
+            outcome = -1 if index.has_then_add(fingerprint, ts, ts - seconds, ts + seconds) else 0
+        else:
+            outcome = 0
+        key = (outcome, fact.own_words, fact.words)
+        return self._steps.get(key) or self._new_step(key)
+
+    def _new_step(self, key: tuple[int, int, int]) -> Step:
+        outcome, own_words, words = key
+        ratio = own_words / words if words else 0.0
+        detail = read_only({"own_ratio": round(ratio, 4), "own_words": own_words, "words": words})
+        if outcome > 0:
+            text = f"personal words (only {outcome}{self._too_few}"
+            return self._steps.keep(key, Step(self.id, "add", 0, text, detail))
+        if outcome < 0:
+            return self._steps.keep(key, Step(self.id, "add", 0, self._reused, detail))
+        bonus = self._max_points * min(1.0, ratio / self._full_at)
+        text = f"personal words ({round(ratio * 100)} % own)"
+        return self._steps.keep(key, Step(self.id, "add", bonus, text, detail))
 
 
 VarietyDimension = Literal["channel", "topic", "verb", "content_kind"]
@@ -112,29 +146,69 @@ class Variety(RuleKind[VarietyParams]):
     kind: ClassVar[str] = "variety"
     Params = VarietyParams
     phase = "bonus"
+    remembers_points = False
+
+    def __init__(self, params: VarietyParams, clock: Clock) -> None:
+        super().__init__(params, clock)
+        # (dimension, the Fact attribute holding its single value, or None for the
+        # topics), read for every action.
+        self._dimensions = tuple(
+            (dimension, None if dimension == "topic" else _ATTRIBUTES[dimension])
+            for dimension in params.dimensions
+        )
+        self._words: dict[str, str] = {d: d.replace("_", " ") for d in params.dimensions}
+        self._period = params.period
+        self._week_start = clock.week_start
+        self._points = params.points
+        self._max_points = params.max_points
+        self._describe = Window(params.period).describe()
+        self._steps = StepCache()
+
+    def _keys(self, fact: Fact) -> list[tuple[str, str]]:
+        """``(dimension, value)`` for each of the fact's values, in order."""
+        keys: list[tuple[str, str]] = []
+        append = keys.append
+        for dimension, attribute in self._dimensions:
+            if attribute is None:
+                for topic in fact.topics:
+                    append((dimension, topic))
+            else:
+                value = getattr(fact, attribute)
+                if value is not None:
+                    append((dimension, value))
+        return keys
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        return [
-            ((dimension, value), 1.0)
-            for dimension in self.params.dimensions
-            for value in fact.values(dimension)
-        ]
+        return [(key, 1.0) for key in self._keys(fact)]
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        ts = fact.ts
+        for key in self._keys(fact):
+            index.add(key, ts, 1.0)
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.period(self.params.period, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = fact.period(self.params.period, self.clock.week_start)
-        new = [
-            f"{dimension.replace('_', ' ')} {value}"
-            for dimension in self.params.dimensions
-            for value in fact.values(dimension)
-            if not index.count((dimension, value), start, end)
-        ]
-        if not new:
-            return None
-        bonus = self.params.points * len(new)
-        if self.params.max_points is not None:
-            bonus = min(bonus, self.params.max_points)
-        window = Window(self.params.period).describe()
-        return Step(self.id, "add", bonus, f"variety: new {window} ({', '.join(new)})")
+        start, end = fact.period(self._period, self._week_start)
+        new = index.unseen(self._keys(fact), start, end)
+        return self._step(new) if new else None
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        start, end = fact.period(self._period, self._week_start)
+        new = index.unseen(self._keys(fact), start, end, fact.ts)
+        return self._step(new) if new else None
+
+    def _step(self, new: list[tuple[str, str]]) -> Step:
+        """The step for the values ``new`` in the period (``(dimension, value)``)."""
+        key = tuple(new)
+        step = self._steps.get(key)
+        if step is None:
+            words = self._words
+            bonus = self._points * len(new)
+            if self._max_points is not None:
+                bonus = min(bonus, self._max_points)
+            listed = ", ".join([f"{words[dimension]} {value}" for dimension, value in new])
+            text = f"variety: new {self._describe} ({listed})"
+            step = self._steps.keep(key, Step(self.id, "add", bonus, text))
+        return step

@@ -7,10 +7,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..facts import Fact, Step
+from ..facts import Fact, Step, StepCache, read_only
 from ..history import TimeIndex
 from ..periods import CalendarUnit
-from .kinds import RuleKind, RuleParams
+from .kinds import Clock, RuleKind, RuleParams
 
 _PERIOD_ADJECTIVE = {
     "day": "daily",
@@ -37,24 +37,40 @@ class Cap(RuleKind[CapParams]):
     Params = CapParams
     phase = "cap"
 
+    def __init__(self, params: CapParams, clock: Clock) -> None:
+        super().__init__(params, clock)
+        self._period = params.period
+        self._week_start = clock.week_start
+        self._max_points = params.max_points
+        self._steps = StepCache()
+
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         return (("points", float(fact.points)),)
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        index.add("points", fact.ts, float(fact.points))
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.period(self.params.period, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = fact.period(self.params.period, self.clock.week_start)
+        start, end = fact.period(self._period, self._week_start)
         earned = int(index.total("points", start, end))
-        remaining = max(0, self.params.max_points - earned)
+        remaining = max(0, self._max_points - earned)
         if total <= remaining:
             return None
-        scope = f" for {', '.join(sorted(self.verbs))}" if self.verbs else ""
-        return Step(
-            self.id,
-            "limit",
-            remaining,
-            f"{_PERIOD_ADJECTIVE[self.params.period]} cap of {self.params.max_points}{scope} "
-            f"({earned} already earned)",
-            {"earned": earned},
-        )
+        step = self._steps.get(earned)
+        if step is None:
+            scope = f" for {', '.join(sorted(self.verbs))}" if self.verbs else ""
+            step = self._steps.keep(
+                earned,
+                Step(
+                    self.id,
+                    "limit",
+                    remaining,
+                    f"{_PERIOD_ADJECTIVE[self.params.period]} cap of {self.params.max_points}"
+                    f"{scope} ({earned} already earned)",
+                    read_only({"earned": earned}),
+                ),
+            )
+        return step

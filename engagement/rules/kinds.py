@@ -58,6 +58,23 @@ class RuleKind(ABC, Generic[P]):
     kind: ClassVar[str]
     Params: ClassVar[type[RuleParams]]
     phase: ClassVar[Phase]
+    remembers_points: ClassVar[bool] = True
+    """Whether :meth:`remember` reads ``fact.points``.  A kind that sets it false is
+    remembered as soon as it has scored a fact (:meth:`apply_and_remember`), in the
+    same call, instead of after the whole pipeline has set the points."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A kind's remember_in() and apply_and_remember() are written for its own
+        # apply() and remember(): a subclass that replaces those, but not these, gets
+        # the generic versions, which call them, so it is scored as it says.
+        own = vars(cls)
+        if "remember" in own and "remember_in" not in own:
+            setattr(cls, "remember_in", RuleKind.remember_in)  # noqa: B010
+        if ("remember" in own or "apply" in own) and "apply_and_remember" not in own:
+            setattr(cls, "apply_and_remember", RuleKind.apply_and_remember)  # noqa: B010
+        if "remember" in own and "remembers_points" not in own:
+            cls.remembers_points = True
 
     def __init__(self, params: P, clock: Clock) -> None:
         self.params = params
@@ -75,6 +92,29 @@ class RuleKind(ABC, Generic[P]):
     @abstractmethod
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         """``(key, value)`` pairs to index for an earlier fact."""
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        """Add to ``index`` the pairs :meth:`remember` returns for ``fact``.
+
+        Scoring calls this once per remembering rule for every action, so built-in
+        kinds override it to add their keys directly, without building the pairs.  An
+        override must add exactly the pairs :meth:`remember` returns: revoking a fact
+        removes those.
+        """
+        ts = fact.ts
+        for key, value in self.remember(fact):
+            index.add(key, ts, value)
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        """:meth:`apply`, then :meth:`remember_in`: what scoring calls for a rule that
+        scores and remembers the fact's verb, unless :attr:`remembers_points`.
+
+        Built-in kinds override it to look each key up once for both; the answer must
+        be the one :meth:`apply` gives before the fact is remembered.
+        """
+        step = self.apply(fact, index, total)
+        self.remember_in(fact, index)
+        return step
 
     def lookback(self, fact: Fact) -> float | None:
         """Earliest instant of history this rule reads when scoring ``fact``.

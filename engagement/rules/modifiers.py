@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
-from typing import ClassVar, Literal
+from operator import attrgetter
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..facts import Fact, Step, ordinal
+from ..facts import ATTRIBUTES, Fact, Step, StepCache, ordinal, read_only
 from ..history import TimeIndex
 from ..periods import Window
 from .kinds import Clock, RuleKind, RuleParams
@@ -53,39 +54,87 @@ class DiminishingReturns(RuleKind[DiminishingReturnsParams]):
     kind: ClassVar[str] = "diminishing_returns"
     Params = DiminishingReturnsParams
     phase = "modifier"
+    remembers_points = False
 
     def __init__(self, params: DiminishingReturnsParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.window = Window(params.window)
-
-    def _key(self, fact: Fact) -> tuple[str | None, ...]:
-        return tuple([v[0] if (v := fact.values(d)) else None for d in self.params.same])
+        same = tuple(params.same)
+        # The repeat key: the Fact attributes of the ``same`` dimensions, a tuple of
+        # them (one attrgetter call), or the bare value when there is one dimension.
+        # None of these dimensions has several values, so a value is the attribute.
+        self._key = attrgetter(*(ATTRIBUTES[dimension] for dimension in same))
+        self._single = len(same) == 1
+        # How each dimension reads in an explanation; ``None``: left out.
+        self._prefixes = tuple(
+            None if dimension == "content" else _PREFIXES.get(dimension, "") for dimension in same
+        )
+        self._multipliers = tuple(params.multipliers)
+        self._last = len(params.multipliers) - 1
+        self._calendar = self.window.calendar
+        self._seconds = self.window.seconds
+        self._week_start = clock.week_start
+        self._describe = self.window.describe()
+        self._steps = StepCache()
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         return ((self._key(fact), 1.0),)
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        index.add(self._key(fact), fact.ts, 1.0)
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.window(self.window, self.clock.week_start)[0]
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        start, end = fact.window(self.window, self.clock.week_start)
-        earlier = index.count(self._key(fact), start, end)
-        multipliers = self.params.multipliers
-        multiplier = multipliers[min(earlier, len(multipliers) - 1)]
-        if multiplier == 1:
+        if self._calendar is not None:
+            start, end = fact.period(self._calendar, self._week_start)
+        else:
+            start, end = fact.ts - self._seconds, fact.ts + self._seconds
+        key = self._key(fact)
+        earlier = index.count(key, start, end)
+        if self._multipliers[earlier if earlier < self._last else self._last] == 1:
             return None
-        what = " ".join(
-            f"{'on ' if d == 'channel' else 'to ' if d == 'target' else ''}{v}"
-            for d, v in zip(self.params.same, self._key(fact), strict=True)
-            if v is not None and d != "content"
-        )
-        return Step(
-            self.id,
-            "multiply",
-            multiplier,
-            f"{ordinal(earlier + 1)} {what or 'similar action'} {self.window.describe()}",
-            {"repeat": earlier + 1},
-        )
+        return self._step(key, earlier)
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        if self._calendar is not None:
+            start, end = fact.period(self._calendar, self._week_start)
+        else:
+            start, end = fact.ts - self._seconds, fact.ts + self._seconds
+        key = self._key(fact)
+        earlier = index.count_then_add(key, fact.ts, start, end)
+        if self._multipliers[earlier if earlier < self._last else self._last] == 1:
+            return None
+        return self._step(key, earlier)
+
+    def _step(self, key: Any, earlier: int) -> Step:
+        """The step for a fact with ``earlier`` similar ones (``key``) in its window,
+        when its multiplier is not 1."""
+        multiplier = self._multipliers[earlier if earlier < self._last else self._last]
+        step = self._steps.get((key, earlier))
+        if step is None:
+            values = (key,) if self._single else key
+            what = " ".join(
+                f"{prefix}{value}"
+                for prefix, value in zip(self._prefixes, values, strict=True)
+                if value is not None and prefix is not None
+            )
+            step = self._steps.keep(
+                (key, earlier),
+                Step(
+                    self.id,
+                    "multiply",
+                    multiplier,
+                    f"{ordinal(earlier + 1)} {what or 'similar action'} {self._describe}",
+                    read_only({"repeat": earlier + 1}),
+                ),
+            )
+        return step
+
+
+_PREFIXES = {"channel": "on ", "target": "to "}
+"""Words before a repeated dimension's value in an explanation (none for the others)."""
 
 
 class OncePerContentParams(RuleParams):
@@ -102,18 +151,48 @@ class OncePerContent(RuleKind[OncePerContentParams]):
     kind: ClassVar[str] = "once_per_content"
     Params = OncePerContentParams
     phase = "modifier"
+    remembers_points = False
+
+    def __init__(self, params: OncePerContentParams, clock: Clock) -> None:
+        super().__init__(params, clock)
+        self._per_channel = params.per_channel
+        self._steps = StepCache()
 
     def _key(self, fact: Fact) -> Hashable:
-        return (fact.content_id, fact.channel) if self.params.per_channel else fact.content_id
+        return (fact.content_id, fact.channel) if self._per_channel else fact.content_id
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         return ((self._key(fact), 1.0),) if fact.content_id is not None else ()
 
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        content_id = fact.content_id
+        if content_id is not None:
+            key = (content_id, fact.channel) if self._per_channel else content_id
+            index.add(key, fact.ts, 1.0)
+
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        if fact.content_id is None or not index.ever(self._key(fact)):
+        content_id = fact.content_id
+        if content_id is None:
             return None
-        where = f" on {fact.channel}" if self.params.per_channel and fact.channel else ""
-        return Step(self.id, "multiply", 0, f"content already shared{where}: it earns once")
+        key = (content_id, fact.channel) if self._per_channel else content_id
+        return self._step(fact) if index.ever(key) else None
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        content_id = fact.content_id
+        if content_id is None:
+            return None
+        key = (content_id, fact.channel) if self._per_channel else content_id
+        return self._step(fact) if index.ever_then_add(key, fact.ts) else None
+
+    def _step(self, fact: Fact) -> Step:
+        where = fact.channel if self._per_channel else None
+        step = self._steps.get(where)
+        if step is None:
+            on = f" on {where}" if where else ""
+            step = self._steps.keep(
+                where, Step(self.id, "multiply", 0, f"content already shared{on}: it earns once")
+            )
+        return step
 
 
 class ContentMixParams(RuleParams):
@@ -145,16 +224,28 @@ class ContentMix(RuleKind[ContentMixParams]):
     kind: ClassVar[str] = "content_mix"
     Params = ContentMixParams
     phase = "modifier"
+    remembers_points = False
 
     def __init__(self, params: ContentMixParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.window = Window(params.window)
         self.corporate = frozenset(params.corporate_kinds)
+        self._allowance = params.allowance
+        self._max_share = params.max_share
+        self._steps = StepCache()
+        self._calendar = self.window.calendar
+        self._seconds = self.window.seconds
+        self._week_start = clock.week_start
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         if fact.content_kind in self.corporate:
             return (("all", 1.0), ("corporate", 1.0))
         return (("all", 1.0),)
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None:
+        index.add("all", fact.ts, 1.0)
+        if fact.content_kind in self.corporate:
+            index.add("corporate", fact.ts, 1.0)
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.window(self.window, self.clock.week_start)[0]
@@ -162,17 +253,44 @@ class ContentMix(RuleKind[ContentMixParams]):
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
         if fact.content_kind not in self.corporate:
             return None
-        start, end = fact.window(self.window, self.clock.week_start)
-        actions = index.count("all", start, end) + 1
-        corporate = index.count("corporate", start, end) + 1
-        allowed = max(self.params.allowance, math.floor(self.params.max_share * actions + 1e-9))
+        start, end = self._bounds(fact)
+        return self._step(index.count("all", start, end), index.count("corporate", start, end))
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        ts = fact.ts
+        if fact.content_kind not in self.corporate:
+            index.add("all", ts, 1.0)
+            return None
+        start, end = self._bounds(fact)
+        return self._step(
+            index.count_then_add("all", ts, start, end),
+            index.count_then_add("corporate", ts, start, end),
+        )
+
+    def _bounds(self, fact: Fact) -> tuple[float, float]:
+        if self._calendar is not None:
+            return fact.period(self._calendar, self._week_start)
+        return fact.ts - self._seconds, fact.ts + self._seconds
+
+    def _step(self, earlier: int, earlier_corporate: int) -> Step | None:
+        """The step for a corporate fact, given the facts and the corporate facts
+        already in its window."""
+        actions = earlier + 1
+        corporate = earlier_corporate + 1
+        allowed = max(self._allowance, math.floor(self._max_share * actions + 1e-9))
         if corporate <= allowed:
             return None
-        return Step(
-            self.id,
-            "multiply",
-            self.params.multiplier,
-            f"corporate content above {round(self.params.max_share * 100)} % of your mix "
-            f"({corporate} of {actions} {self.window.describe()})",
-            {"corporate": corporate, "actions": actions},
-        )
+        step = self._steps.get((corporate, actions))
+        if step is None:
+            step = self._steps.keep(
+                (corporate, actions),
+                Step(
+                    self.id,
+                    "multiply",
+                    self.params.multiplier,
+                    f"corporate content above {round(self.params.max_share * 100)} % of your "
+                    f"mix ({corporate} of {actions} {self.window.describe()})",
+                    read_only({"corporate": corporate, "actions": actions}),
+                ),
+            )
+        return step
