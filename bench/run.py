@@ -950,9 +950,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(results_table(results.measurements)))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(results), encoding="utf-8")
+    report = render(results)
+    if output.exists():  # keep the section bench.badges wrote, if any
+        kept = _badge_section(output.read_text(encoding="utf-8"))
+        report = report.rstrip("\n") + ("\n\n" + kept if kept else "\n")
+    output.write_text(report, encoding="utf-8")
     print(f"\nreport: {output} (measured in {results.elapsed_s / 60:.1f} min)")
     return 0
+
+
+def _badge_section(text: str) -> str:
+    from .badges import END, START
+
+    if START not in text or END not in text:
+        return ""
+    return START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n"
 
 
 if __name__ == "__main__":
