@@ -26,8 +26,8 @@ ActionFactory = Callable[..., dict[str, Any]]
 SOURCE = "hr-rules.yaml"
 KNOWN_KINDS = "cap, content_mix, diminishing_returns, once_per_content, personalisation, variety"
 TOP_LEVEL_KEYS = (
-    "badges, challenges, default_locale, levels, max_text_length, programme, rules, "
-    "timezone, verbs, week_start"
+    "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
+    "programme, rules, timezone, verbs, week_start"
 )
 VERB_KEYS = "content, description, label, points, target"
 WEEKDAYS = "'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or 'sunday'"
@@ -713,3 +713,55 @@ def test_a_changed_file_becomes_version_2_and_scores_the_next_action(
     assert under_v2.points - under_v1.points == 15
     # The earlier award keeps the points it was given.
     assert engine.points("alice") == under_v1.points
+
+
+def test_bad_leaderboard_and_analytics_settings_point_at_their_lines() -> None:
+    assert problems(
+        """\
+        verbs:
+          share:
+            points: 10
+        leaderboards:
+          timezone: Mars/Olympus
+          exact_ranks: 0
+          bands: [10, 5]
+          seasons:
+            - id: Autumn 2026
+              name: Autumn
+              starts: 2026-09-01
+              ends: 2026-11-30
+            - id: spring
+              name: Spring
+              starts: 2026-05-31
+              ends: 2026-03-01
+        analytics:
+          corporate_target: 1.5
+          currency: euro
+          cpm: {linkedin: -3}
+        """
+    ) == [
+        f"{SOURCE}:5: leaderboards.timezone: unknown time zone 'Mars/Olympus': "
+        "use an IANA name such as 'Europe/Paris'",
+        f"{SOURCE}:6: leaderboards.exact_ranks: input should be greater than or equal to 1",
+        f"{SOURCE}:7: leaderboards.bands: bands must rise, got [10, 5]",
+        f"{SOURCE}:9: leaderboards.seasons.0.id: string should match pattern "
+        "'^[a-z0-9][a-z0-9_-]*$'",
+        f"{SOURCE}:13: leaderboards.seasons.1: ends (2026-03-01) is before starts (2026-05-31)",
+        f"{SOURCE}:18: analytics.corporate_target: input should be less than or equal to 1",
+        f"{SOURCE}:19: analytics.currency: string should match pattern '^[A-Z]{{3}}$'",
+        f"{SOURCE}:20: analytics.cpm: linkedin: a CPM cannot be negative",
+    ]
+
+
+def test_a_season_id_is_used_once() -> None:
+    assert problems(
+        """\
+        verbs:
+          share:
+            points: 10
+        leaderboards:
+          seasons:
+            - {id: q4, name: Q4, starts: 2026-10-01, ends: 2026-12-31}
+            - {id: q4, name: Q4 again, starts: 2026-10-01, ends: 2026-12-31}
+        """
+    ) == [f"{SOURCE}:5: leaderboards.seasons: duplicate season id 'q4'"]
