@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +21,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from . import recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
+from .analytics import metrics as analytics_metrics
+from .analytics.metrics import MetricsReport
+from .analytics.model import ProgrammeReport
+from .analytics.report import build_report
 from .badges.criteria import CriterionKindRegistry
 from .badges.evaluation import (
     BadgeProgress,
@@ -548,6 +552,70 @@ class Engagement:
             query = query.where(members.c.member_id == member_id)
         with self._unit(session) as (connection, _):
             return [LedgerEntry(*row) for row in connection.execute(query)]
+
+    # -- analytics ------------------------------------------------------------------
+
+    def report_metrics(
+        self,
+        key: str,
+        *,
+        impressions: int | None = None,
+        clicks: int | None = None,
+        reactions: int | None = None,
+        at: datetime | None = None,
+        session: Session | None = None,
+    ) -> MetricsReport:
+        """Record the reach a network reported for the action logged under ``key``.
+
+        The counters are cumulative: for each one, the latest report (by ``at``, when
+        the network counted; default now) replaces earlier ones and the metrics the
+        action was logged with.  The action log is not changed.  Raises
+        :class:`engagement.UnknownActionError` for an unknown key and
+        :class:`engagement.InvalidInputError` for a negative or non-integer counter;
+        nothing is written then.
+        """
+        with self._unit(session) as (connection, _):
+            return analytics_metrics.report_metrics(
+                connection, key, impressions=impressions, clicks=clicks, reactions=reactions, at=at
+            )
+
+    def programme_report(
+        self,
+        period: str = "month",
+        *,
+        at: datetime | date | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        season: str | None = None,
+        team: str | None = None,
+        by_team: bool = False,
+        top: int = 10,
+        session: Session | None = None,
+    ) -> ProgrammeReport:
+        """The programme's KPIs for a period, in the leaderboards' time zone.
+
+        ``period`` is ``week``, ``month``, ``quarter`` or ``year`` (the one containing
+        ``at``, default now) or ``all``; ``season`` (an id of the rule file's
+        ``leaderboards.seasons``) or ``start`` and ``end`` (dates, both included) take
+        precedence.  ``team`` limits every figure to one team; ``by_team`` adds a
+        section per team.  Revoked actions never count; only members who opted in
+        are named among the ``top`` contributors.  Bad arguments raise
+        :class:`engagement.InvalidInputError`.  See docs/analytics.md.
+        """
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            return build_report(
+                connection,
+                ruleset,
+                period,
+                at=at,
+                start=start,
+                end=end,
+                season=season,
+                team=team,
+                by_team=by_team,
+                top=top,
+            )
 
     # -- transactions and after_commit -------------------------------------------------
 

@@ -113,6 +113,12 @@ class AnalyticsSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    share_verbs: list[str] = Field(
+        default=["share"],
+        min_length=1,
+        description="Verbs that relay content on a network: the shares of the "
+        "personalisation rate, the content mix, topics and top content.",
+    )
     corporate_kinds: list[str] | None = Field(
         default=None,
         description="Content kinds counted as corporate/promotional in the content mix "

@@ -1,0 +1,123 @@
+"""Reach reported after the fact: validating reports and reading the latest numbers.
+
+An action may carry ``metrics`` when it is logged, but LinkedIn and the other
+networks only know a post's reach days later, and their counters keep growing.  A
+report gives any of the three counters; each counter's value is the one of the
+latest report that gave it (by ``reported_at``, then by arrival), else the value the
+action was logged with, else 0.  Reports never change the action log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select
+
+from ..exceptions import InvalidInputError, UnknownActionError
+from ..tables import actions, members
+from .tables import metric_reports
+
+COUNTERS = ("impressions", "clicks", "reactions")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsReport:
+    """One stored report; a counter that the report did not give is ``None``."""
+
+    key: str
+    member: str
+    impressions: int | None
+    clicks: int | None
+    reactions: int | None
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """An action's current counters, once reports and logged metrics are merged."""
+
+    impressions: int = 0
+    clicks: int = 0
+    reactions: int = 0
+
+
+def _checked(counters: Mapping[str, object], at: datetime | None) -> dict[str, int | None]:
+    """The counters as ints, or :class:`InvalidInputError` naming each bad field."""
+    problems = []
+    values: dict[str, int | None] = {}
+    for name in COUNTERS:
+        value = counters[name]
+        if value is None:
+            values[name] = None
+        elif isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{name}: a whole number, not {value!r}")
+        elif value < 0:
+            problems.append(f"{name}: a count, 0 or more, not {value}")
+        else:
+            values[name] = value
+    if not problems and all(value is None for value in values.values()):
+        problems.append("metrics: give at least one of impressions, clicks or reactions")
+    if at is not None and (not isinstance(at, datetime) or at.tzinfo is None):
+        problems.append("at: an aware datetime (with a time zone), when the network counted")
+    if problems:
+        raise InvalidInputError("; ".join(problems))
+    return values
+
+
+def report_metrics(
+    connection: Connection,
+    key: str,
+    *,
+    impressions: object = None,
+    clicks: object = None,
+    reactions: object = None,
+    at: datetime | None = None,
+) -> MetricsReport:
+    """Append a report of the counters given for the action logged under ``key``.
+
+    Raises :class:`InvalidInputError` for a negative or non-integer counter, an empty
+    report or a naive ``at``, and :class:`UnknownActionError` for a key never
+    recorded; nothing is written then.  ``at`` (default: now) is when the network
+    counted, which orders reports that arrive out of order.
+    """
+    values = _checked({"impressions": impressions, "clicks": clicks, "reactions": reactions}, at)
+    found = connection.execute(
+        select(actions.c.id, members.c.member_id)
+        .join(members, members.c.id == actions.c.member_pk)
+        .where(actions.c.key == key)
+    ).first()
+    if found is None:
+        raise UnknownActionError(
+            f"no action was recorded with key {key!r}; record it before reporting its reach"
+        )
+    now = datetime.now(UTC)
+    reported_at = (at or now).astimezone(UTC)
+    connection.execute(
+        metric_reports.insert(),
+        {"action_id": found.id, "reported_at": reported_at, "recorded_at": now, **values},
+    )
+    return MetricsReport(key, found.member_id, reported_at=reported_at, **values)
+
+
+Counters = tuple[int | None, int | None, int | None]
+"""``(impressions, clicks, reactions)``; ``None`` where unknown."""
+
+
+def merge_reach(
+    logged: Mapping[int, Counters],
+    reports: Iterable[tuple[int, int | None, int | None, int | None]],
+) -> dict[int, Reach]:
+    """Each action's current counters: the ``logged`` ones (by action id), overridden
+    counter by counter by ``reports`` ``(action_id, impressions, clicks, reactions)``,
+    which must come oldest first so that the latest one wins."""
+    current = {
+        action_id: [value or 0 for value in counters] for action_id, counters in logged.items()
+    }
+    for action_id, *counters in reports:
+        values = current.setdefault(action_id, [0, 0, 0])
+        for index, value in enumerate(counters):
+            if value is not None:
+                values[index] = int(value)
+    return {action_id: Reach(*values) for action_id, values in current.items()}
