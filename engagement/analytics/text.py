@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 _SHOWN = 5
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+def _pct(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:.{digits}%}"
 
 
 def _money(value: float, currency: str) -> str:
@@ -38,7 +38,7 @@ def kpi_lines(section: Section) -> list[str]:
         f"{_pct(mix.target)}){flag}; {mix.members_over_target} of {mix.members_sharing} "
         f"sharing members over target",
         f"reach: {reach.impressions:,} impressions, {reach.clicks:,} clicks, "
-        f"{reach.reactions:,} reactions, engagement rate {_pct(reach.engagement_rate)}; "
+        f"{reach.reactions:,} reactions, engagement rate {_pct(reach.engagement_rate, 1)}; "
         f"earned media value {_money(reach.earned_media_value, reach.currency)}",
         f"top channels (share of shares): {channels or '-'}",
     ]
