@@ -10,10 +10,12 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 
+from .analytics.text import kpi_lines
 from .badges.evaluation import next_badges
 from .engine import Engagement
-from .exceptions import EngagementError, RuleFileError
+from .exceptions import EngagementError, InvalidInputError, RuleFileError
 from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
 from .simulation import SimulationResult, simulate
 
@@ -74,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     pending.add_argument("--db", required=True, help="database URL")
     pending.set_defaults(run=_award_pending)
+
+    report = commands.add_parser("report", help="programme KPIs for a period, as HR reports them")
+    report.add_argument("--db", required=True, help="database URL")
+    report.add_argument("--period", help="week, month (default), quarter, year or all")
+    report.add_argument("--at", type=_date, help="a day in the period (default: today)")
+    report.add_argument("--season", help="a season id of the rule file's leaderboards")
+    report.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_date, help="last day (included), YYYY-MM-DD")
+    report.add_argument("--team", help="only this team's members")
+    report.add_argument("--by-team", action="store_true", help="add a section per team")
+    report.add_argument("--top", type=int, default=10, help="content and members listed")
+    report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -111,6 +126,7 @@ def _simulate(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), indent=2))
     else:
         _print_simulation(result, args.top)
+        _print_kpis(result)
     return 0
 
 
@@ -186,6 +202,47 @@ def _award_pending(args: argparse.Namespace) -> int:
     print(f"{len(awarded)} badge awards written")
     for award in awarded:
         print(f"  {award.member}: {award.label}")
+    return 0
+
+
+def _print_kpis(result: SimulationResult) -> None:
+    if result.kpis is not None:
+        print()
+        print("programme KPIs (engagement report --period all):")
+        for line in kpi_lines(result.kpis.overall):
+            print(f"  {line}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.period is not None and (args.season or args.start or args.end):
+        raise InvalidInputError("--period: give a period, a season or --from/--to, not several")
+    engine = Engagement(args.db)
+    try:
+        report = engine.programme_report(
+            args.period or "month",
+            at=args.at,
+            start=args.start,
+            end=args.end,
+            season=args.season,
+            team=args.team,
+            by_team=args.by_team,
+            top=args.top,
+        )
+    finally:
+        engine.close()
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report.to_csv())
+    else:
+        sys.stdout.write(report.to_text())
     return 0
 
 

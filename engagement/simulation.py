@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .actions import Action, parse_action_json
+from .analytics import ProgrammeReport
 from .engine import Engagement
 from .exceptions import InvalidActionError, InvalidInputError
 
@@ -81,6 +82,8 @@ class SimulationResult:
     duplicates: int
     ruleset_version: int | None
     members: list[MemberResult] = field(default_factory=list)
+    kpis: ProgrammeReport | None = None
+    """The programme report over everything simulated (see docs/analytics.md)."""
 
     @property
     def distribution(self) -> Distribution:
@@ -100,6 +103,7 @@ class SimulationResult:
                 "top_10_percent_share": round(d.top_10_percent_share, 4),
             },
             "members": [m.to_json() for m in self.members],
+            "kpis": self.kpis.to_json() if self.kpis is not None else None,
         }
 
 
@@ -191,4 +195,5 @@ def simulate(
         duplicates=duplicates,
         ruleset_version=engine.active_rules().version,
         members=results,
+        kpis=engine.programme_report("all"),
     )
