@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from ..rules.bonuses import PersonalisationParams
 from ..rules.modifiers import ContentMixParams
 from ..rules.ruleset import Ruleset
-from .metrics import Reach
 from .model import (
     ChannelFigures,
     ContentMix,
@@ -27,7 +26,6 @@ from .model import (
 from .queries import NO_TEAM, ActionRow, PointsRow
 
 NO_CHANNEL = "(none)"
-_NO_REACH = Reach()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +80,6 @@ def _rate(part: float, whole: float) -> float | None:
 def section(
     team: str | None,
     rows: Sequence[ActionRow],
-    reach: Mapping[int, Reach],
     enrolled: tuple[int, int],
     points: Iterable[PointsRow],
     settings: Settings,
@@ -93,7 +90,7 @@ def section(
     active = {row.member_pk for row in rows}
     actions_of = Counter(row.member_pk for row in rows)
     personal = sum(row.distinct_own_words >= settings.min_own_words for row in shares)
-    by_shares, by_reach = _top_content(shares, reach, settings.top)
+    by_shares, by_reach = _top_content(shares, settings.top)
     listed, unlisted = _contributors(points, active, actions_of, settings.top)
     return Section(
         team=team,
@@ -107,8 +104,8 @@ def section(
         personal_shares=personal,
         personalisation_rate=_rate(personal, len(shares)),
         content_mix=_content_mix(shares, settings),
-        reach=_reach(rows, reach, settings),
-        channels=_channels(rows, reach, settings),
+        reach=_reach(rows, settings),
+        channels=_channels(rows, settings),
         topics=_topics(shares),
         top_content_by_shares=by_shares,
         top_content_by_reach=by_reach,
@@ -141,17 +138,15 @@ def _content_mix(shares: Sequence[ActionRow], settings: Settings) -> ContentMix:
     )
 
 
-def _reach(
-    rows: Sequence[ActionRow], reach: Mapping[int, Reach], settings: Settings
-) -> ReachFigures:
+def _reach(rows: Sequence[ActionRow], settings: Settings) -> ReachFigures:
     impressions = clicks = reactions = 0
     value = 0.0
     for row in rows:
-        counted = reach.get(row.id, _NO_REACH)
-        impressions += counted.impressions
-        clicks += counted.clicks
-        reactions += counted.reactions
-        value += settings.emv(row.channel, counted.impressions)
+        if row.impressions or row.clicks or row.reactions:
+            impressions += row.impressions
+            clicks += row.clicks
+            reactions += row.reactions
+            value += settings.emv(row.channel, row.impressions)
     return ReachFigures(
         impressions=impressions,
         clicks=clicks,
@@ -162,18 +157,18 @@ def _reach(
     )
 
 
-def _channels(
-    rows: Sequence[ActionRow], reach: Mapping[int, Reach], settings: Settings
-) -> tuple[ChannelFigures, ...]:
+def _channels(rows: Sequence[ActionRow], settings: Settings) -> tuple[ChannelFigures, ...]:
     totals: dict[str, list[int]] = {}
+    share_verbs = settings.share_verbs
     for row in rows:
-        counted = reach.get(row.id, _NO_REACH)
-        figures = totals.setdefault(row.channel or NO_CHANNEL, [0, 0, 0, 0, 0])
+        figures = totals.get(row.channel or NO_CHANNEL)
+        if figures is None:
+            figures = totals[row.channel or NO_CHANNEL] = [0, 0, 0, 0, 0]
         figures[0] += 1
-        figures[1] += row.verb in settings.share_verbs
-        figures[2] += counted.impressions
-        figures[3] += counted.clicks
-        figures[4] += counted.reactions
+        figures[1] += row.verb in share_verbs
+        figures[2] += row.impressions
+        figures[3] += row.clicks
+        figures[4] += row.reactions
     all_shares = sum(figures[1] for figures in totals.values())
     channels = [
         ChannelFigures(
@@ -201,7 +196,7 @@ def _topics(shares: Sequence[ActionRow]) -> tuple[Tally, ...]:
 
 
 def _top_content(
-    shares: Sequence[ActionRow], reach: Mapping[int, Reach], top: int
+    shares: Sequence[ActionRow], top: int
 ) -> tuple[tuple[TopContent, ...], tuple[TopContent, ...]]:
     counts: Counter[str] = Counter()
     impressions: Counter[str] = Counter()
@@ -210,7 +205,7 @@ def _top_content(
         if row.content_id is None:
             continue
         counts[row.content_id] += 1
-        impressions[row.content_id] += reach.get(row.id, _NO_REACH).impressions
+        impressions[row.content_id] += row.impressions
         kinds.setdefault(row.content_id, row.content_kind)
     content = [TopContent(cid, kinds[cid], counts[cid], impressions[cid]) for cid in counts]
     by_shares = sorted(content, key=lambda c: (-c.shares, -c.impressions, c.content_id))

@@ -34,15 +34,6 @@ class MetricsReport:
     reported_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """An action's current counters, once reports and logged metrics are merged."""
-
-    impressions: int = 0
-    clicks: int = 0
-    reactions: int = 0
-
-
 def _checked(counters: Mapping[str, object], at: datetime | None) -> dict[str, int | None]:
     """The counters as ints, or :class:`InvalidInputError` naming each bad field."""
     problems = []
@@ -105,19 +96,24 @@ Counters = tuple[int | None, int | None, int | None]
 """``(impressions, clicks, reactions)``; ``None`` where unknown."""
 
 
-def merge_reach(
-    logged: Mapping[int, Counters],
-    reports: Iterable[tuple[int, int | None, int | None, int | None]],
-) -> dict[int, Reach]:
-    """Each action's current counters: the ``logged`` ones (by action id), overridden
-    counter by counter by ``reports`` ``(action_id, impressions, clicks, reactions)``,
-    which must come oldest first so that the latest one wins."""
-    current = {
-        action_id: [value or 0 for value in counters] for action_id, counters in logged.items()
-    }
+def latest_reports(reports: Iterable[tuple[int, *Counters]]) -> dict[int, Counters]:
+    """Per action id, the latest value of each counter in ``reports``
+    ``(action_id, impressions, clicks, reactions)``, which must come oldest first."""
+    latest: dict[int, list[int | None]] = {}
     for action_id, *counters in reports:
-        values = current.setdefault(action_id, [0, 0, 0])
+        values = latest.setdefault(action_id, [None, None, None])
         for index, value in enumerate(counters):
             if value is not None:
-                values[index] = int(value)
-    return {action_id: Reach(*values) for action_id, values in current.items()}
+                values[index] = value
+    return {action_id: (v[0], v[1], v[2]) for action_id, v in latest.items()}
+
+
+def current(logged: Counters, reported: Counters | None) -> tuple[int, int, int]:
+    """An action's counters now: each reported one, else the logged one, else 0."""
+    if reported is None:
+        return (logged[0] or 0, logged[1] or 0, logged[2] or 0)
+    return (
+        int(reported[0] if reported[0] is not None else logged[0] or 0),
+        int(reported[1] if reported[1] is not None else logged[1] or 0),
+        int(reported[2] if reported[2] is not None else logged[2] or 0),
+    )

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from ..tables import actions, ledger, members, revocations
-from .metrics import COUNTERS
+from .metrics import COUNTERS, current, latest_reports
 from .periods import ReportPeriod
 from .tables import metric_reports
 
@@ -41,8 +41,8 @@ NO_TEAM = "(no team)"
 
 @dataclass(frozen=True, slots=True)
 class ActionRow:
-    """The columns of one counted action that the KPIs read; ``logged`` holds the
-    metrics it was logged with (impressions, clicks, reactions), ``None`` if none."""
+    """The columns of one counted action that the KPIs read, with its reach now:
+    the metrics it was logged with, overridden by later reports."""
 
     id: int
     member_pk: int
@@ -53,7 +53,9 @@ class ActionRow:
     content_kind: str | None
     topics: tuple[str, ...]
     distinct_own_words: int
-    logged: tuple[int | None, int | None, int | None] | None
+    impressions: int
+    clicks: int
+    reactions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,13 @@ class Scope:
 
 
 def counted_actions(connection: Connection, scope: Scope) -> list[ActionRow]:
-    """The counted actions.  Metrics are read out of their JSON by the database, and
-    topics as text parsed once per distinct list: parsing JSON row by row in Python
-    would cost more than everything else in the report."""
+    """The counted actions, late metrics reports applied.
+
+    Metrics are read out of their JSON by the database, and topics as text parsed
+    once per distinct list: parsing JSON row by row in Python would cost more than
+    everything else in the report.
+    """
+    reported = latest_reports(_reports(connection, scope))
     query = (
         select(
             actions.c.id,
@@ -115,12 +121,12 @@ def counted_actions(connection: Connection, scope: Scope) -> list[ActionRow]:
     )
     topics: dict[str | None, tuple[str, ...]] = {None: ()}
     rows = []
-    for row in connection.execute(query):
+    for row in connection.execute(query).all():
         text = row[7]
         parsed = topics.get(text)
         if parsed is None:
             parsed = topics[text] = tuple(json.loads(text) or ())
-        logged = (row[9], row[10], row[11])
+        reach = current((row[9], row[10], row[11]), reported.get(row[0]))
         rows.append(
             ActionRow(
                 row[0],
@@ -132,13 +138,15 @@ def counted_actions(connection: Connection, scope: Scope) -> list[ActionRow]:
                 row[6],
                 parsed,
                 row[8],
-                None if logged == (None, None, None) else logged,
+                reach[0],
+                reach[1],
+                reach[2],
             )
         )
     return rows
 
 
-def reports(
+def _reports(
     connection: Connection, scope: Scope
 ) -> list[tuple[int, int | None, int | None, int | None]]:
     """Late metrics reports of the counted actions, oldest first (the latest wins)."""
@@ -153,7 +161,7 @@ def reports(
         .where(scope.actions_filter())
         .order_by(metric_reports.c.reported_at, metric_reports.c.id)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in connection.execute(query)]
+    return [(row[0], row[1], row[2], row[3]) for row in connection.execute(query).all()]
 
 
 def enrolment(connection: Connection, team: str | None) -> list[Enrolment]:
@@ -164,7 +172,9 @@ def enrolment(connection: Connection, team: str | None) -> list[Enrolment]:
     )
     if team is not None:
         query = query.where(members.c.team == team)
-    return [Enrolment(row[0], int(row[1]), int(row[2] or 0)) for row in connection.execute(query)]
+    return [
+        Enrolment(row[0], int(row[1]), int(row[2] or 0)) for row in connection.execute(query).all()
+    ]
 
 
 def points(connection: Connection, scope: Scope) -> list[PointsRow]:

@@ -11,7 +11,6 @@ from ..exceptions import InvalidInputError
 from ..rules.ruleset import Ruleset
 from . import queries
 from .kpis import Settings, section
-from .metrics import merge_reach
 from .model import ProgrammeReport, Section
 from .periods import resolve_period
 from .queries import ActionRow, Scope
@@ -48,13 +47,9 @@ def build_report(
     settings = Settings.of(ruleset, top)
     scope = Scope(resolved, team)
     rows = queries.counted_actions(connection, scope)
-    reach = merge_reach(
-        {row.id: row.logged for row in rows if row.logged is not None},
-        queries.reports(connection, scope),
-    )
     points = queries.points(connection, scope)
     enrolled = (sum(e.enrolled for e in enrolment), sum(e.opted_in for e in enrolment))
-    overall = section(team, rows, reach, enrolled, points, settings)
+    overall = section(team, rows, enrolled, points, settings)
     teams: tuple[Section, ...] = ()
     if by_team and team is None:
         per_team: dict[str | None, list[ActionRow]] = defaultdict(list)
@@ -65,7 +60,6 @@ def build_report(
             section(
                 e.team,
                 per_team.get(e.team, []),
-                reach,
                 (e.enrolled, e.opted_in),
                 points,
                 settings,

@@ -10,7 +10,7 @@ from analytics_programme import july, populate
 
 from engagement import Engagement, InvalidInputError, MetricsReport, UnknownActionError
 from engagement.analytics import metric_reports
-from engagement.analytics.metrics import Reach, merge_reach
+from engagement.analytics.metrics import current, latest_reports
 from engagement.tables import actions
 
 
@@ -76,9 +76,11 @@ def test_bad_counters_are_refused_and_nothing_is_written(
     assert _reports(programme) == before
 
 
-def test_merge_reach_overrides_counter_by_counter_in_order() -> None:
-    merged = merge_reach(
-        {1: (10, 1, None), 2: (5, 5, 5)},
-        [(1, 20, None, None), (1, None, None, 3), (3, 7, None, None), (1, 30, None, None)],
+def test_the_latest_report_of_each_counter_wins_over_the_logged_one() -> None:
+    reported = latest_reports(
+        [(1, 20, None, None), (1, None, None, 3), (3, 7, None, None), (1, 30, None, None)]
     )
-    assert merged == {1: Reach(30, 1, 3), 2: Reach(5, 5, 5), 3: Reach(7, 0, 0)}
+    assert reported == {1: (30, None, 3), 3: (7, None, None)}
+    assert current((10, 1, None), reported[1]) == (30, 1, 3)
+    assert current((5, 5, 5), None) == (5, 5, 5)
+    assert current((None, None, None), reported[3]) == (7, 0, 0)
