@@ -53,7 +53,9 @@ def _details(section: Section) -> list[str]:
         )
     topics = ", ".join(f"{t.key} {_pct(t.share)}" for t in section.topics[:_SHOWN])
     lines.append(f"  topics (share of shares): {topics or '-'}")
-    by_shares = ", ".join(f"{c.content_id} ({c.shares})" for c in section.top_content_by_shares)
+    by_shares = ", ".join(
+        f"{c.content_id} ({c.shares})" for c in section.top_content_by_shares[:_SHOWN]
+    )
     by_reach = ", ".join(
         f"{c.content_id} ({c.impressions:,})" for c in section.top_content_by_reach[:_SHOWN]
     )
