@@ -72,8 +72,9 @@ def bad_rules(tmp_path: Path) -> Path:
 
 BAD_RULES_PROBLEMS = [
     "{path}:3: verbs.share.points: input should be greater than or equal to 0",
-    "{path}:4: foo: unknown key; expected one of: badges, challenges, default_locale, "
-    "levels, max_text_length, programme, rules, timezone, verbs, week_start",
+    "{path}:4: foo: unknown key; expected one of: analytics, badges, challenges, "
+    "default_locale, leaderboards, levels, max_text_length, programme, rules, timezone, "
+    "verbs, week_start",
 ]
 
 
@@ -152,10 +153,11 @@ def test_simulate_prints_totals_and_the_distribution(
         "2 members, 80 points; mean 40.0, median 40.0; top 10 % of members hold 69% of the points",
     ]
     assert lines[3].split() == ["#", "member", "team", "actions", "points", "level", "badges"]
-    assert [line.split() for line in lines[4:]] == [
+    assert [line.split() for line in lines[4:6]] == [
         ["1", "alice", "2", "55", "Newcomer", "1"],
         ["2", "bob", "1", "25", "Newcomer", "1"],
     ]
+    assert lines[6:8] == ["", "programme KPIs (engagement report --period all):"]
     assert err == ""
 
 
@@ -166,7 +168,7 @@ def test_simulate_top_limits_the_members_listed(
 
     lines = capsys.readouterr().out.splitlines()
     assert [line.split() for line in lines[4:5]] == [["1", "alice", "2", "55", "Newcomer", "1"]]
-    assert lines[5:] == ["     … and 1 more (--top N to see them)"]
+    assert lines[5] == "     … and 1 more (--top N to see them)"
 
 
 def test_simulate_uses_member_names_and_teams(
