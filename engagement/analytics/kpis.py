@@ -1,8 +1,8 @@
 """The KPIs of one section (the programme, or one team), from the rows it counts.
 
-Pure functions over plain rows: the database did the filtering and the summing of
-points; what is left (topics from JSON, reach with late reports, per-member content
-mix) is one pass in Python, which behaves the same on every backend.
+Pure functions over plain rows: the database did the filtering, the joins and the
+summing of points; what is left (breakdowns by channel and topic, each member's
+content mix, top lists) is a few passes in Python, the same on every backend.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .model import (
     Tally,
     TopContent,
 )
-from .queries import NO_TEAM, ActionRow, PointsRow
+from .queries import ActionRow, PointsRow
 
 NO_CHANNEL = "(none)"
 
@@ -43,9 +43,10 @@ class Settings:
 
     @classmethod
     def of(cls, ruleset: Ruleset, top: int = 10) -> Settings:
-        """Shares are the ``share`` verbs of ``analytics``; a share is personal with at
-        least the ``min_own_words`` of the personalisation rule scoring shares (its
-        default, 4, without one); corporate kinds default to the content_mix rule's."""
+        """Shares are actions of ``analytics.share_verbs``.  A share is personal with at
+        least the ``min_own_words`` distinct own words of the personalisation rule that
+        scores shares (its default, 4, without one): the report's notion agrees with the
+        bonus members see.  Corporate kinds default to the content_mix rule's."""
         spec = ruleset.file.analytics
         share_verbs = frozenset(spec.share_verbs)
         min_words = PersonalisationParams.model_fields["min_own_words"].default
@@ -237,7 +238,3 @@ def _contributors(
             )
     listed.sort(key=lambda c: (-c.points, -c.actions, c.member))
     return tuple(listed[:top]), len(active - named)
-
-
-def team_label(team: str | None) -> str:
-    return team if team is not None else NO_TEAM
