@@ -1,6 +1,7 @@
 """The ``engagement`` command: a stable contract for HR and scripts.
 
-Exit codes: 0 success, 1 invalid rule file, 2 invalid input or usage.
+Exit codes: 0 success, 1 invalid rule file, 2 invalid input or usage, 3 a check
+found differences (``rebuild-leaderboards --check``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
 from .badges.evaluation import next_badges
 from .engine import Engagement
-from .exceptions import EngagementError, RuleFileError
+from .exceptions import EngagementError, InvalidInputError, RuleFileError
+from .leaderboards.standings import Leaderboard
 from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
 from .simulation import SimulationResult, simulate
 
@@ -74,6 +78,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     pending.add_argument("--db", required=True, help="database URL")
     pending.set_defaults(run=_award_pending)
+
+    board = commands.add_parser("leaderboard", help="the top of a board, as members see it")
+    standing = commands.add_parser("standing", help="where a member stands on a board")
+    standing.add_argument("member")
+    for command in (board, standing):
+        command.add_argument("--db", required=True, help="database URL")
+        command.add_argument(
+            "--period", default="week", help="week, month, quarter, year, all or season:ID"
+        )
+        command.add_argument("--at", help="an instant in the period (ISO 8601; default now)")
+        command.add_argument("--team", help="only this team")
+        command.add_argument("--group", help="only this group of members")
+        command.add_argument("--metric", default="points", choices=["points", "variety"])
+        command.add_argument("--locale", help="language of season names")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+    board.add_argument("--limit", type=int, default=20, help="entries (default 20)")
+    board.add_argument("--offset", type=int, default=0, help="skip this many first")
+    board.set_defaults(run=_leaderboard)
+    standing.add_argument("-k", type=int, default=3, help="neighbours each side (default 3)")
+    standing.set_defaults(run=_standing)
+
+    rebuild = commands.add_parser(
+        "rebuild-leaderboards", help="recompute every board's score rows from the ledger"
+    )
+    rebuild.add_argument("--db", required=True, help="database URL")
+    rebuild.add_argument("--check", action="store_true", help="only compare; exit 3 if rows differ")
+    rebuild.set_defaults(run=_rebuild)
     return parser
 
 
@@ -126,18 +157,41 @@ def _print_simulation(result: SimulationResult, top: int) -> None:
     )
     print()
     print(
-        f"{'#':>3}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}  "
+        f"{'#':>3}  {'rank':>4}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}  "
         f"{'level':<14} {'badges':>6}"
     )
     for position, member in enumerate(result.members[:top], start=1):
         name = member.display_name or member.member
+        rank = str(member.rank) if member.on_board else f"({member.rank})"
         print(
-            f"{position:>3}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
+            f"{position:>3}  {rank:>4}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
             f"{member.actions:>7} {member.points:>7}  {(member.level_name or '-')[:14]:<14} "
             f"{len(member.badges):>6}"
         )
     if len(result.members) > top:
         print(f"     … and {len(result.members) - top} more (--top N to see them)")
+    print("     rank: on the all-time board; (n): where a member who did not opt in would be")
+    if result.board is not None:
+        print()
+        _print_board(result.board)
+
+
+def _print_board(board: Leaderboard) -> None:
+    """A board as members see it: exact ranks for the top, bands below."""
+    title = _title(board.period, board.name)
+    print(f"Leaderboard {title}, {board.metric} ({board.participants} members opted in)")
+    for entry in board.entries:
+        place = (
+            f"{entry.rank:>3}."
+            if entry.rank is not None
+            else (f"top {entry.band} %" if entry.band is not None else "")
+        )
+        name = entry.display_name or entry.member
+        print(f"  {place:>10}  {name[:28]:<28} {entry.score:>7}")
+
+
+def _title(period: str, name: str | None) -> str:
+    return name or ("all time" if period == "all" else period)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -187,6 +241,74 @@ def _award_pending(args: argparse.Namespace) -> int:
     for award in awarded:
         print(f"  {award.member}: {award.label}")
     return 0
+
+
+def _board_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "period": args.period,
+        "at": _aware(args.at) if args.at else None,
+        "team": args.team,
+        "group": args.group,
+        "metric": args.metric,
+        "locale": args.locale,
+    }
+
+
+def _aware(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"--at: {text!r} is not an ISO 8601 date and time") from None
+    if at.tzinfo is None:
+        raise InvalidInputError(f"--at: {text!r} needs a UTC offset, such as +01:00 or Z")
+    return at
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    board = engine.leaderboard(limit=args.limit, offset=args.offset, **_board_options(args))
+    if args.json:
+        print(json.dumps(asdict(board), indent=2, default=str))
+    else:
+        _print_board(board)
+    return 0
+
+
+def _standing(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    around = engine.standing(args.member, k=args.k, **_board_options(args))
+    if args.json:
+        print(json.dumps(asdict(around), indent=2, default=str))
+        return 0
+    me = around.me
+    where = (
+        f"rank {me.rank}"
+        if me.rank is not None
+        else (f"top {me.band} %" if me.band is not None else "on the board")
+    )
+    seen = "" if me.public else " (private: you have not opted in, nobody else sees this)"
+    print(
+        f"{args.member} on {_title(around.period, around.name)}: {where} with {me.score} "
+        f"{around.metric}, among {around.participants} participants{seen}"
+    )
+    for entry in (*around.above, me, *around.below):
+        place = str(entry.rank) if entry.rank is not None else "-"
+        name = entry.display_name or entry.member
+        print(f"  {'>' if entry.you else ' '} {place:>4}  {name[:28]:<28} {entry.score:>7}")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    engine = Engagement(args.db)
+    report = engine.rebuild_leaderboards(check=args.check)
+    done = "would be rewritten" if args.check else "rewritten"
+    print(
+        f"{report.rows} score rows from the ledger, {report.stored} stored; "
+        f"{report.differences} differ{'' if report.consistent else f' ({done})'}"
+    )
+    for example in report.examples:
+        print(f"  {example}")
+    return 3 if args.check and not report.consistent else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

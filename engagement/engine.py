@@ -499,19 +499,23 @@ class Engagement:
         limit: int = 20,
         offset: int = 0,
         locale: str | None = None,
+        reveal: bool = False,
         session: Session | None = None,
     ) -> Leaderboard:
         """The top of a board: ``period`` is ``week``, ``month``, ``quarter``, ``year``,
         ``all`` or ``season:<id>`` (the one containing ``at``, default now, in the
         boards' time zone); scope everyone, a ``team`` or a ``group``
         (:meth:`set_group`); ``metric`` ``points`` or ``variety`` (distinct verbs,
-        channels and topics).  Only members who opted in appear."""
+        channels and topics).  Only members who opted in appear.  ``reveal`` gives
+        every entry its exact rank, whatever the rule file's ``exact_ranks`` lets
+        members see: for HR's reports, not for pages members read."""
         scope = Scope(team, group)
         with self._unit(session) as (connection, _):
             ruleset = self._rulesets.active(connection)
             return boards.leaderboard(
-                connection, ruleset, period, _instant(at), scope, metric, limit, offset, locale
-            )
+                connection, ruleset, period, _instant(at), scope, metric, limit, offset, locale,
+                reveal=reveal,
+            )  # fmt: skip
 
     def standing(
         self,

@@ -25,9 +25,9 @@ def _board(ruleset: Ruleset, period: str, at: float, scope: Scope, metric: Metri
     return Board(ruleset.boards.resolve(period, at), scope, metric)
 
 
-def _display(ruleset: Ruleset) -> Display:
+def _display(ruleset: Ruleset, *, reveal: bool = False) -> Display:
     spec = ruleset.file.leaderboards
-    return Display(spec.exact_ranks, tuple(spec.bands))
+    return Display(None if reveal else spec.exact_ranks, tuple(spec.bands))
 
 
 def _frame(
@@ -56,9 +56,12 @@ def leaderboard(
     limit: int,
     offset: int,
     locale: str | None,
+    *,
+    reveal: bool = False,
 ) -> Leaderboard:
     board = _board(ruleset, period, at, scope, metric)
-    total, entries = ranking.top(connection, board, _display(ruleset), limit, offset)
+    display = _display(ruleset, reveal=reveal)
+    total, entries = ranking.top(connection, board, display, limit, offset)
     return Leaderboard(
         board.period, *_frame(ruleset, board.period, locale), metric, scope.label, total,
         tuple(entries),
