@@ -34,7 +34,9 @@ from .exceptions import (
     UnknownMemberError,
 )
 from .facts import Fact, Step
+from .leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
 from .members import Member
+from .privacy import Erasure
 from .replay import ReplayReport
 from .revocation import Revocation
 from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
@@ -56,17 +58,22 @@ __all__ = [
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
+    "Erasure",
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "Leaderboard",
     "LedgerEntry",
     "LevelReached",
     "LevelStatus",
     "Measure",
     "Member",
+    "Metric",
     "Metrics",
+    "Neighbourhood",
     "NotConfiguredError",
     "Problem",
+    "RebuildReport",
     "ReplayReport",
     "Revocation",
     "RuleFileError",
@@ -74,6 +81,7 @@ __all__ = [
     "RuleKindRegistry",
     "RuleParams",
     "Ruleset",
+    "Standing",
     "Step",
     "TeamProgress",
     "UnknownActionError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -59,25 +59,25 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--db", default="sqlite://", help="database URL (default: in memory)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--top", type=int, default=20, help="members listed (default 20)")
-    sim.set_defaults(run=_simulate)
+    sim.set_defaults(run=_with_engine(_simulate))
 
     replay = commands.add_parser("replay", help="rescore a database's log under its rules")
     replay.add_argument("--db", required=True, help="database URL")
     replay.add_argument("--apply", action="store_true", help="append adjustment entries")
-    replay.set_defaults(run=_replay)
+    replay.set_defaults(run=_with_engine(_replay))
 
     badges = commands.add_parser("badges", help="a member's badges, level and what next")
     badges.add_argument("member")
     badges.add_argument("--db", required=True, help="database URL")
     badges.add_argument("--locale", help="language of the texts (default: the member's)")
     badges.add_argument("--json", action="store_true", help="print one JSON object")
-    badges.set_defaults(run=_badges)
+    badges.set_defaults(run=_with_engine(_badges))
 
     pending = commands.add_parser(
         "award-pending", help="award badges members already meet (after adding badges)"
     )
     pending.add_argument("--db", required=True, help="database URL")
-    pending.set_defaults(run=_award_pending)
+    pending.set_defaults(run=_with_engine(_award_pending))
 
     board = commands.add_parser("leaderboard", help="the top of a board, as members see it")
     standing = commands.add_parser("standing", help="where a member stands on a board")
@@ -95,17 +95,42 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print one JSON object")
     board.add_argument("--limit", type=int, default=20, help="entries (default 20)")
     board.add_argument("--offset", type=int, default=0, help="skip this many first")
-    board.set_defaults(run=_leaderboard)
+    board.set_defaults(run=_with_engine(_leaderboard))
     standing.add_argument("-k", type=int, default=3, help="neighbours each side (default 3)")
-    standing.set_defaults(run=_standing)
+    standing.set_defaults(run=_with_engine(_standing))
 
     rebuild = commands.add_parser(
         "rebuild-leaderboards", help="recompute every board's score rows from the ledger"
     )
     rebuild.add_argument("--db", required=True, help="database URL")
     rebuild.add_argument("--check", action="store_true", help="only compare; exit 3 if rows differ")
-    rebuild.set_defaults(run=_rebuild)
+    rebuild.set_defaults(run=_with_engine(_rebuild))
+
+    export = commands.add_parser("export-member", help="everything held on a member, as JSON")
+    export.add_argument("member")
+    export.add_argument("--db", required=True, help="database URL")
+    export.set_defaults(run=_with_engine(_export_member))
+
+    erase = commands.add_parser(
+        "erase-member", help="erase a member's personal data, keep anonymous aggregates"
+    )
+    erase.add_argument("member")
+    erase.add_argument("--db", required=True, help="database URL")
+    erase.add_argument("--yes", action="store_true", help="confirm: erasure cannot be undone")
+    erase.set_defaults(run=_with_engine(_erase_member))
     return parser
+
+
+def _with_engine(
+    handler: Callable[[argparse.Namespace, Engagement], int],
+) -> Callable[[argparse.Namespace], int]:
+    """Run ``handler`` with an engine on ``--db``, closed afterwards."""
+
+    def run(args: argparse.Namespace) -> int:
+        with Engagement(args.db) as engine:
+            return handler(args, engine)
+
+    return run
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -133,8 +158,7 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _simulate(args: argparse.Namespace, engine: Engagement) -> int:
     engine.create_schema()
     engine.activate_rules(args.rules)
     result = simulate(engine, args.actions, members_path=args.members)
@@ -194,8 +218,7 @@ def _title(period: str, name: str | None) -> str:
     return name or ("all time" if period == "all" else period)
 
 
-def _replay(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _replay(args: argparse.Namespace, engine: Engagement) -> int:
     report = engine.replay(apply=args.apply)
     verb = "adjusted" if report.applied else "would change"
     print(
@@ -207,8 +230,7 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _badges(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _badges(args: argparse.Namespace, engine: Engagement) -> int:
     progress = engine.badges(args.member, locale=args.locale)
     level = engine.level(args.member, locale=args.locale)
     upcoming = next_badges(progress)
@@ -234,8 +256,7 @@ def _badges(args: argparse.Namespace) -> int:
     return 0
 
 
-def _award_pending(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _award_pending(args: argparse.Namespace, engine: Engagement) -> int:
     awarded = engine.award_pending_badges()
     print(f"{len(awarded)} badge awards written")
     for award in awarded:
@@ -264,8 +285,7 @@ def _aware(text: str) -> datetime:
     return at
 
 
-def _leaderboard(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _leaderboard(args: argparse.Namespace, engine: Engagement) -> int:
     board = engine.leaderboard(limit=args.limit, offset=args.offset, **_board_options(args))
     if args.json:
         print(json.dumps(asdict(board), indent=2, default=str))
@@ -274,8 +294,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _standing(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _standing(args: argparse.Namespace, engine: Engagement) -> int:
     around = engine.standing(args.member, k=args.k, **_board_options(args))
     if args.json:
         print(json.dumps(asdict(around), indent=2, default=str))
@@ -298,8 +317,7 @@ def _standing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rebuild(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _rebuild(args: argparse.Namespace, engine: Engagement) -> int:
     report = engine.rebuild_leaderboards(check=args.check)
     done = "would be rewritten" if args.check else "rewritten"
     print(
@@ -309,6 +327,25 @@ def _rebuild(args: argparse.Namespace) -> int:
     for example in report.examples:
         print(f"  {example}")
     return 3 if args.check and not report.consistent else 0
+
+
+def _export_member(args: argparse.Namespace, engine: Engagement) -> int:
+    print(json.dumps(engine.export_member(args.member), indent=2))
+    return 0
+
+
+def _erase_member(args: argparse.Namespace, engine: Engagement) -> int:
+    if not args.yes:
+        raise InvalidInputError(
+            f"erasing {args.member!r} cannot be undone: run again with --yes to confirm "
+            "(export-member first if they asked for a copy)"
+        )
+    erasure = engine.erase_member(args.member)
+    print(
+        f"{erasure.member} erased: now {erasure.pseudonym}; {erasure.texts_removed} texts "
+        f"removed, {erasure.mentions_replaced} colleagues' actions no longer name them"
+    )
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,7 @@ from blinker import NamedSignal
 from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from . import recording, revocation, signals
+from . import privacy, recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
 from .badges.criteria import CriterionKindRegistry
@@ -46,6 +46,7 @@ from .leaderboards.rebuild import RebuildReport
 from .leaderboards.rebuild import rebuild as rebuild_scores
 from .leaderboards.standings import Leaderboard, Metric, Neighbourhood
 from .members import Member, get_member, upsert_member
+from .privacy import Erasure
 from .revocation import Revocation
 from .rules import default_registry, load_ruleset, load_ruleset_file
 from .rules.kinds import RuleKindRegistry
@@ -557,6 +558,32 @@ class Engagement:
         with self._unit(session) as (connection, _):
             ruleset = self._rulesets.active(connection)
             return rebuild_scores(connection, ruleset.boards, check=check)
+
+    # -- privacy ------------------------------------------------------------------
+
+    def opt_in(self, member_id: str, *, session: Session | None = None) -> Member:
+        """The member agrees to appear on public boards (from now, on all of them)."""
+        with self._unit(session) as (connection, _):
+            return privacy.set_consent(connection, member_id, True)
+
+    def opt_out(self, member_id: str, *, session: Session | None = None) -> Member:
+        """The member leaves every public board at once; they keep their points and
+        badges, and still see privately where they would stand."""
+        with self._unit(session) as (connection, _):
+            return privacy.set_consent(connection, member_id, False)
+
+    def erase_member(self, member_id: str, *, session: Session | None = None) -> Erasure:
+        """Erase a member's personal data (right to erasure): their id becomes a random
+        pseudonym, their name, time zone, locale, texts and HR's reasons about them go,
+        and colleagues' actions naming them name the pseudonym.  Points, badges and
+        aggregates stay, anonymous.  Irreversible; the old id can join again as new."""
+        with self._unit(session) as (connection, _):
+            return privacy.erase(connection, member_id)
+
+    def export_member(self, member_id: str, *, session: Session | None = None) -> dict[str, Any]:
+        """Everything held on one member, as JSON-ready data (right of access)."""
+        with self._unit(session) as (connection, _):
+            return privacy.export(connection, member_id)
 
     # -- replay and reading -------------------------------------------------------
 
