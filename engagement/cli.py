@@ -203,7 +203,8 @@ def _print_simulation(result: SimulationResult, top: int) -> None:
 def _print_board(board: Leaderboard) -> None:
     """A board as members see it: exact ranks for the top, bands below."""
     title = _title(board.period, board.name)
-    print(f"Leaderboard {title}, {board.metric} ({board.participants} members opted in)")
+    scope = "" if board.scope == "everyone" else f", {board.scope}"
+    print(f"Leaderboard {title}{scope}, {board.metric} ({board.participants} members opted in)")
     for entry in board.entries:
         place = (
             f"{entry.rank:>3}."
@@ -300,14 +301,15 @@ def _standing(args: argparse.Namespace, engine: Engagement) -> int:
         print(json.dumps(asdict(around), indent=2, default=str))
         return 0
     me = around.me
+    # Below the last band, no position at all: nobody is told they are at the bottom.
     where = (
-        f"rank {me.rank}"
+        f"rank {me.rank} with "
         if me.rank is not None
-        else (f"top {me.band} %" if me.band is not None else "on the board")
+        else (f"top {me.band} % with " if me.band is not None else "")
     )
     seen = "" if me.public else " (private: you have not opted in, nobody else sees this)"
     print(
-        f"{args.member} on {_title(around.period, around.name)}: {where} with {me.score} "
+        f"{args.member} on {_title(around.period, around.name)}: {where}{me.score} "
         f"{around.metric}, among {around.participants} participants{seen}"
     )
     for entry in (*around.above, me, *around.below):
