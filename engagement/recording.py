@@ -175,9 +175,9 @@ def record_one(
     prepared("award", connection, lambda: _INSERT_LEDGER, list(entry_row)).first(
         connection, entry_row
     )
-    changes = ScoreChanges(ruleset.boards)
-    changes.logged(member_pk, fact.ts, fact.points, fact.verb, fact.channel, fact.topics)
-    scorebook.write(connection, changes, {member_pk: Owner(team, bool(opted_in))})
+    scorebook.log_one(
+        connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
+    )
     if target and target > action.member:
         locked_target = lock_for_badges(connection, target)
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)

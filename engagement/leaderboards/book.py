@@ -19,7 +19,9 @@ from sqlalchemy import Connection, bindparam, delete, exists, select, true, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
+from ..facts import Fact
 from ..periods import from_timestamp
+from ..prepared import PreparedCache
 from ..tables import actions, revocations
 from .tables import scores
 
@@ -86,6 +88,70 @@ class ScoreChanges:
 
     def __bool__(self) -> bool:
         return bool(self.rows)
+
+
+_PREPARED = PreparedCache()
+_MARKS_OF_ROW = select(scores.c.marks).where(
+    scores.c.member_pk == bindparam("member_pk"), scores.c.period == bindparam("period")
+)
+_ADD_POINTS = (
+    update(scores)
+    .where(scores.c.member_pk == bindparam("member_pk"), scores.c.period == bindparam("period"))
+    .values(points=scores.c.points + bindparam("points"), actions=scores.c.actions + 1)
+)
+
+
+def log_one(
+    connection: Connection,
+    clock: BoardClock,
+    member_pk: int,
+    owner: Owner,
+    fact: Fact,
+    known: dict[str, frozenset[str]],
+) -> None:
+    """:meth:`ScoreChanges.logged` and :func:`write` for one new action, the hot path
+    of ``record()``.
+
+    ``known`` holds the marks of the member's rows as of the member's last write
+    (kept with the member's cached history, so it is as current as the lock that
+    guards it); it is updated here.  Most actions add no new verb, channel or topic
+    to a period already started, and then each row only needs its points bumped.
+    """
+    prepared = _PREPARED.get
+    periods = clock.periods(fact.ts)
+    for period in periods:
+        if period not in known:
+            row = prepared("marks", connection, lambda: _MARKS_OF_ROW).first(
+                connection, {"member_pk": member_pk, "period": period}
+            )
+            known[period] = frozenset(row[0].split(SEPARATOR)) if row and row[0] else frozenset()
+    marks = marks_of(fact.verb, fact.channel, fact.topics)
+    bumps, upserts = [], []
+    for period in periods:
+        stored = known[period]
+        if stored and marks <= stored:
+            bumps.append({"member_pk": member_pk, "period": period, "points": fact.points})
+            continue
+        merged = known[period] = stored | marks
+        upserts.append(
+            {
+                "member_pk": member_pk,
+                "period": period,
+                "points": fact.points,
+                "actions": 1,
+                "variety": len(merged),
+                "marks": SEPARATOR.join(sorted(merged)),
+                "team": owner.team,
+                "visible": owner.visible,
+            }
+        )
+    if bumps:
+        prepared("bump", connection, lambda: _ADD_POINTS).many(connection, bumps)
+    if upserts:
+        dialect = connection.dialect.name
+        prepared("upsert", connection, lambda: _upsert(dialect), list(upserts[0])).many(
+            connection, upserts
+        )
 
 
 def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Owner]) -> None:

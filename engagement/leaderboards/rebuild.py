@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, text
+from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
 
 from ..tables import actions, ledger, members, revocations
 from .book import SEPARATOR, marks_of
@@ -82,6 +82,9 @@ def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -
         )
     }
     connection.execute(delete(scores))
+    # Processes keep members' score marks with their cached histories: a new
+    # event_seq tells them to read the rebuilt rows.
+    connection.execute(update(members).values(event_seq=members.c.event_seq + 1))
     batch: list[dict[str, Any]] = []
     for (pk, period), (points, count, variety, marks) in expected.items():
         team, visible = owners[pk]
