@@ -46,7 +46,9 @@ from .exceptions import (
     UnknownMemberError,
 )
 from .facts import Fact, Step
+from .leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
 from .members import Member
+from .privacy import Erasure
 from .replay import ReplayReport
 from .revocation import Revocation
 from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
@@ -71,20 +73,25 @@ __all__ = [
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
+    "Erasure",
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "Leaderboard",
     "LedgerEntry",
     "LevelReached",
     "LevelStatus",
     "Measure",
     "Member",
+    "Metric",
     "Metrics",
     "MetricsReport",
+    "Neighbourhood",
     "NotConfiguredError",
     "Problem",
     "ProgrammeReport",
     "ReachFigures",
+    "RebuildReport",
     "ReplayReport",
     "ReportPeriod",
     "Revocation",
@@ -94,6 +101,7 @@ __all__ = [
     "RuleParams",
     "Ruleset",
     "Section",
+    "Standing",
     "Step",
     "Tally",
     "TeamProgress",

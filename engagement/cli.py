@@ -1,6 +1,7 @@
 """The ``engagement`` command: a stable contract for HR and scripts.
 
-Exit codes: 0 success, 1 invalid rule file, 2 invalid input or usage.
+Exit codes: 0 success, 1 invalid rule file, 2 invalid input or usage, 3 a check
+found differences (``rebuild-leaderboards --check``).
 """
 
 from __future__ import annotations
@@ -8,14 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from .analytics.text import kpi_lines
 from .badges.evaluation import next_badges
 from .engine import Engagement
 from .exceptions import EngagementError, InvalidInputError, RuleFileError
+from .leaderboards.standings import Leaderboard
 from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
 from .simulation import SimulationResult, simulate
 
@@ -57,25 +60,65 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--db", default="sqlite://", help="database URL (default: in memory)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--top", type=int, default=20, help="members listed (default 20)")
-    sim.set_defaults(run=_simulate)
+    sim.set_defaults(run=_with_engine(_simulate))
 
     replay = commands.add_parser("replay", help="rescore a database's log under its rules")
     replay.add_argument("--db", required=True, help="database URL")
     replay.add_argument("--apply", action="store_true", help="append adjustment entries")
-    replay.set_defaults(run=_replay)
+    replay.set_defaults(run=_with_engine(_replay))
 
     badges = commands.add_parser("badges", help="a member's badges, level and what next")
     badges.add_argument("member")
     badges.add_argument("--db", required=True, help="database URL")
     badges.add_argument("--locale", help="language of the texts (default: the member's)")
     badges.add_argument("--json", action="store_true", help="print one JSON object")
-    badges.set_defaults(run=_badges)
+    badges.set_defaults(run=_with_engine(_badges))
 
     pending = commands.add_parser(
         "award-pending", help="award badges members already meet (after adding badges)"
     )
     pending.add_argument("--db", required=True, help="database URL")
-    pending.set_defaults(run=_award_pending)
+    pending.set_defaults(run=_with_engine(_award_pending))
+
+    board = commands.add_parser("leaderboard", help="the top of a board, as members see it")
+    standing = commands.add_parser("standing", help="where a member stands on a board")
+    standing.add_argument("member")
+    for command in (board, standing):
+        command.add_argument("--db", required=True, help="database URL")
+        command.add_argument(
+            "--period", default="week", help="week, month, quarter, year, all or season:ID"
+        )
+        command.add_argument("--at", help="an instant in the period (ISO 8601; default now)")
+        command.add_argument("--team", help="only this team")
+        command.add_argument("--group", help="only this group of members")
+        command.add_argument("--metric", default="points", choices=["points", "variety"])
+        command.add_argument("--locale", help="language of season names")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+    board.add_argument("--limit", type=int, default=20, help="entries (default 20)")
+    board.add_argument("--offset", type=int, default=0, help="skip this many first")
+    board.set_defaults(run=_with_engine(_leaderboard))
+    standing.add_argument("-k", type=int, default=3, help="neighbours each side (default 3)")
+    standing.set_defaults(run=_with_engine(_standing))
+
+    rebuild = commands.add_parser(
+        "rebuild-leaderboards", help="recompute every board's score rows from the ledger"
+    )
+    rebuild.add_argument("--db", required=True, help="database URL")
+    rebuild.add_argument("--check", action="store_true", help="only compare; exit 3 if rows differ")
+    rebuild.set_defaults(run=_with_engine(_rebuild))
+
+    export = commands.add_parser("export-member", help="everything held on a member, as JSON")
+    export.add_argument("member")
+    export.add_argument("--db", required=True, help="database URL")
+    export.set_defaults(run=_with_engine(_export_member))
+
+    erase = commands.add_parser(
+        "erase-member", help="erase a member's personal data, keep anonymous aggregates"
+    )
+    erase.add_argument("member")
+    erase.add_argument("--db", required=True, help="database URL")
+    erase.add_argument("--yes", action="store_true", help="confirm: erasure cannot be undone")
+    erase.set_defaults(run=_with_engine(_erase_member))
 
     report = commands.add_parser("report", help="programme KPIs for a period, as HR reports them")
     report.add_argument("--db", required=True, help="database URL")
@@ -88,8 +131,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--by-team", action="store_true", help="add a section per team")
     report.add_argument("--top", type=int, default=10, help="content and members listed")
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
-    report.set_defaults(run=_report)
+    report.set_defaults(run=_with_engine(_report))
     return parser
+
+
+def _with_engine(
+    handler: Callable[[argparse.Namespace, Engagement], int],
+) -> Callable[[argparse.Namespace], int]:
+    """Run ``handler`` with an engine on ``--db``, closed afterwards."""
+
+    def run(args: argparse.Namespace) -> int:
+        with Engagement(args.db) as engine:
+            return handler(args, engine)
+
+    return run
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -117,8 +172,7 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _simulate(args: argparse.Namespace, engine: Engagement) -> int:
     engine.create_schema()
     engine.activate_rules(args.rules)
     result = simulate(engine, args.actions, members_path=args.members)
@@ -142,22 +196,45 @@ def _print_simulation(result: SimulationResult, top: int) -> None:
     )
     print()
     print(
-        f"{'#':>3}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}  "
+        f"{'#':>3}  {'rank':>4}  {'member':<24} {'team':<18} {'actions':>7} {'points':>7}  "
         f"{'level':<14} {'badges':>6}"
     )
     for position, member in enumerate(result.members[:top], start=1):
         name = member.display_name or member.member
+        rank = str(member.rank) if member.on_board else f"({member.rank})"
         print(
-            f"{position:>3}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
+            f"{position:>3}  {rank:>4}  {name[:24]:<24} {(member.team or '')[:18]:<18} "
             f"{member.actions:>7} {member.points:>7}  {(member.level_name or '-')[:14]:<14} "
             f"{len(member.badges):>6}"
         )
     if len(result.members) > top:
         print(f"     … and {len(result.members) - top} more (--top N to see them)")
+    print("     rank: on the all-time board; (n): where a member who did not opt in would be")
+    if result.board is not None:
+        print()
+        _print_board(result.board)
 
 
-def _replay(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _print_board(board: Leaderboard) -> None:
+    """A board as members see it: exact ranks for the top, bands below."""
+    title = _title(board.period, board.name)
+    scope = "" if board.scope == "everyone" else f", {board.scope}"
+    print(f"Leaderboard {title}{scope}, {board.metric} ({board.participants} members opted in)")
+    for entry in board.entries:
+        place = (
+            f"{entry.rank:>3}."
+            if entry.rank is not None
+            else (f"top {entry.band} %" if entry.band is not None else "")
+        )
+        name = entry.display_name or entry.member
+        print(f"  {place:>10}  {name[:28]:<28} {entry.score:>7}")
+
+
+def _title(period: str, name: str | None) -> str:
+    return name or ("all time" if period == "all" else period)
+
+
+def _replay(args: argparse.Namespace, engine: Engagement) -> int:
     report = engine.replay(apply=args.apply)
     verb = "adjusted" if report.applied else "would change"
     print(
@@ -169,8 +246,7 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _badges(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _badges(args: argparse.Namespace, engine: Engagement) -> int:
     progress = engine.badges(args.member, locale=args.locale)
     level = engine.level(args.member, locale=args.locale)
     upcoming = next_badges(progress)
@@ -196,12 +272,96 @@ def _badges(args: argparse.Namespace) -> int:
     return 0
 
 
-def _award_pending(args: argparse.Namespace) -> int:
-    engine = Engagement(args.db)
+def _award_pending(args: argparse.Namespace, engine: Engagement) -> int:
     awarded = engine.award_pending_badges()
     print(f"{len(awarded)} badge awards written")
     for award in awarded:
         print(f"  {award.member}: {award.label}")
+    return 0
+
+
+def _board_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "period": args.period,
+        "at": _aware(args.at) if args.at else None,
+        "team": args.team,
+        "group": args.group,
+        "metric": args.metric,
+        "locale": args.locale,
+    }
+
+
+def _aware(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"--at: {text!r} is not an ISO 8601 date and time") from None
+    if at.tzinfo is None:
+        raise InvalidInputError(f"--at: {text!r} needs a UTC offset, such as +01:00 or Z")
+    return at
+
+
+def _leaderboard(args: argparse.Namespace, engine: Engagement) -> int:
+    board = engine.leaderboard(limit=args.limit, offset=args.offset, **_board_options(args))
+    if args.json:
+        print(json.dumps(asdict(board), indent=2, default=str))
+    else:
+        _print_board(board)
+    return 0
+
+
+def _standing(args: argparse.Namespace, engine: Engagement) -> int:
+    around = engine.standing(args.member, k=args.k, **_board_options(args))
+    if args.json:
+        print(json.dumps(asdict(around), indent=2, default=str))
+        return 0
+    me = around.me
+    # Below the last band, no position at all: nobody is told they are at the bottom.
+    where = (
+        f"rank {me.rank} with "
+        if me.rank is not None
+        else (f"top {me.band} % with " if me.band is not None else "")
+    )
+    seen = "" if me.public else " (private: you have not opted in, nobody else sees this)"
+    print(
+        f"{args.member} on {_title(around.period, around.name)}: {where}{me.score} "
+        f"{around.metric}, among {around.participants} participants{seen}"
+    )
+    for entry in (*around.above, me, *around.below):
+        place = str(entry.rank) if entry.rank is not None else "-"
+        name = entry.display_name or entry.member
+        print(f"  {'>' if entry.you else ' '} {place:>4}  {name[:28]:<28} {entry.score:>7}")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace, engine: Engagement) -> int:
+    report = engine.rebuild_leaderboards(check=args.check)
+    done = "would be rewritten" if args.check else "rewritten"
+    print(
+        f"{report.rows} score rows from the ledger, {report.stored} stored; "
+        f"{report.differences} differ{'' if report.consistent else f' ({done})'}"
+    )
+    for example in report.examples:
+        print(f"  {example}")
+    return 3 if args.check and not report.consistent else 0
+
+
+def _export_member(args: argparse.Namespace, engine: Engagement) -> int:
+    print(json.dumps(engine.export_member(args.member), indent=2))
+    return 0
+
+
+def _erase_member(args: argparse.Namespace, engine: Engagement) -> int:
+    if not args.yes:
+        raise InvalidInputError(
+            f"erasing {args.member!r} cannot be undone: run again with --yes to confirm "
+            "(export-member first if they asked for a copy)"
+        )
+    erasure = engine.erase_member(args.member)
+    print(
+        f"{erasure.member} erased: now {erasure.pseudonym}; {erasure.texts_removed} texts "
+        f"removed, {erasure.mentions_replaced} colleagues' actions no longer name them"
+    )
     return 0
 
 
@@ -220,23 +380,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, engine: Engagement) -> int:
     if args.period is not None and (args.season or args.start or args.end):
         raise InvalidInputError("--period: give a period, a season or --from/--to, not several")
-    engine = Engagement(args.db)
-    try:
-        report = engine.programme_report(
-            args.period or "month",
-            at=args.at,
-            start=args.start,
-            end=args.end,
-            season=args.season,
-            team=args.team,
-            by_team=args.by_team,
-            top=args.top,
-        )
-    finally:
-        engine.close()
+    report = engine.programme_report(
+        args.period or "month",
+        at=args.at,
+        start=args.start,
+        end=args.end,
+        season=args.season,
+        team=args.team,
+        by_team=args.by_team,
+        top=args.top,
+    )
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     elif args.format == "csv":

@@ -18,7 +18,7 @@ from blinker import NamedSignal
 from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from . import recording, revocation, signals
+from . import privacy, recording, revocation, signals
 from . import replay as replaying
 from .actions import Action, parse_action
 from .analytics import metrics as analytics_metrics
@@ -44,12 +44,18 @@ from .database import create_database_engine, missing_schema
 from .exceptions import InvalidInputError
 from .facts import Fact
 from .history_cache import HistoryCache
+from .leaderboards import boards
+from .leaderboards.ranking import Scope
+from .leaderboards.rebuild import RebuildReport
+from .leaderboards.rebuild import rebuild as rebuild_scores
+from .leaderboards.standings import Leaderboard, Metric, Neighbourhood
 from .members import Member, get_member, upsert_member
+from .privacy import Erasure
 from .revocation import Revocation
 from .rules import default_registry, load_ruleset, load_ruleset_file
 from .rules.kinds import RuleKindRegistry
 from .rules.ruleset import Ruleset
-from .rules.store import RulesetCache, activate
+from .rules.store import RulesetCache, activate, active_version
 from .scoring import Award
 from .tables import actions, ledger, members, metadata
 
@@ -183,7 +189,12 @@ class Engagement:
             connection,
             after_commit,
         ):
+            version = active_version(connection)
+            previous = self._rulesets.get(connection, version) if version is not None else None
             stored = activate(connection, ruleset, source)
+            if previous is None or previous.boards.signature != stored.boards.signature:
+                # The boards' weeks or seasons moved: every score row is re-cut.
+                rebuild_scores(connection, stored.boards)
             after_commit.append(partial(self._rulesets.remember, stored))
         return stored
 
@@ -327,7 +338,7 @@ class Engagement:
         with self._unit(session) as (connection, after_commit):
             ruleset = self._rulesets.active(connection)
             target = self._recognition.lock_before_revocation(connection, ruleset, key)
-            result = revocation.revoke(connection, key, reason)
+            result = revocation.revoke(connection, key, reason, ruleset.boards)
             if not result.duplicate:
                 outcome = self._recognition.after_revocation(
                     connection, ruleset, key, reason, after_commit, locked_target=target
@@ -479,6 +490,104 @@ class Engagement:
             )
             _announce_outcome(after_commit, Outcome(revoked=revoked))
             return revoked
+
+    # -- leaderboards -------------------------------------------------------------
+
+    def leaderboard(
+        self,
+        period: str = "week",
+        *,
+        at: datetime | None = None,
+        team: str | None = None,
+        group: str | None = None,
+        metric: Metric = "points",
+        limit: int = 20,
+        offset: int = 0,
+        locale: str | None = None,
+        reveal: bool = False,
+        session: Session | None = None,
+    ) -> Leaderboard:
+        """The top of a board: ``period`` is ``week``, ``month``, ``quarter``, ``year``,
+        ``all`` or ``season:<id>`` (the one containing ``at``, default now, in the
+        boards' time zone); scope everyone, a ``team`` or a ``group``
+        (:meth:`set_group`); ``metric`` ``points`` or ``variety`` (distinct verbs,
+        channels and topics).  Only members who opted in appear.  ``reveal`` gives
+        every entry its exact rank, whatever the rule file's ``exact_ranks`` lets
+        members see: for HR's reports, not for pages members read."""
+        scope = Scope(team, group)
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            return boards.leaderboard(
+                connection, ruleset, period, _instant(at), scope, metric, limit, offset, locale,
+                reveal=reveal,
+            )  # fmt: skip
+
+    def standing(
+        self,
+        member_id: str,
+        period: str = "week",
+        *,
+        at: datetime | None = None,
+        team: str | None = None,
+        group: str | None = None,
+        metric: Metric = "points",
+        k: int = 3,
+        locale: str | None = None,
+        session: Session | None = None,
+    ) -> Neighbourhood:
+        """Where a member stands ("around me"): their rank or band, percentile, the
+        ``k`` members above and below, and how many take part.  A member who has not
+        opted in gets where they would stand, for their eyes only."""
+        scope = Scope(team, group)
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            return boards.neighbourhood(
+                connection, ruleset, member_id, period, _instant(at), scope, metric, k, locale
+            )
+
+    def set_group(
+        self, group_id: str, member_ids: Iterable[str], *, session: Session | None = None
+    ) -> int:
+        """Make ``member_ids`` the whole membership of a custom group with its own
+        boards (a region, a pilot cohort); returns its size.  An empty list empties it."""
+        with self._unit(session) as (connection, _):
+            return boards.set_group(connection, group_id, member_ids)
+
+    def rebuild_leaderboards(
+        self, *, check: bool = False, session: Session | None = None
+    ) -> RebuildReport:
+        """Recompute every board's score rows from the ledger; with ``check``, only
+        report rows that differ.  Rows are kept in step by every write, so a check
+        finding differences means a bug or a database edited by hand."""
+        with self._unit(session) as (connection, _):
+            ruleset = self._rulesets.active(connection)
+            return rebuild_scores(connection, ruleset.boards, check=check)
+
+    # -- privacy ------------------------------------------------------------------
+
+    def opt_in(self, member_id: str, *, session: Session | None = None) -> Member:
+        """The member agrees to appear on public boards (from now, on all of them)."""
+        with self._unit(session) as (connection, _):
+            return privacy.set_consent(connection, member_id, True)
+
+    def opt_out(self, member_id: str, *, session: Session | None = None) -> Member:
+        """The member leaves every public board at once; they keep their points and
+        badges, and still see privately where they would stand."""
+        with self._unit(session) as (connection, _):
+            return privacy.set_consent(connection, member_id, False)
+
+    def erase_member(self, member_id: str, *, session: Session | None = None) -> Erasure:
+        """Erase a member's personal data (right to erasure): their id becomes a random
+        pseudonym, their name, time zone, locale, texts and HR's reasons about them go,
+        and colleagues' actions naming them name the pseudonym.  Points, badges and
+        aggregates stay, anonymous.  Irreversible; the old id can join again as new."""
+        with self._unit(session) as (connection, _):
+            return privacy.erase(connection, member_id)
+
+    def export_member(self, member_id: str, *, session: Session | None = None) -> dict[str, Any]:
+        """Everything held on one member, as JSON-ready data (right of access)."""
+        with self._unit(session) as (connection, _):
+            return privacy.export(connection, member_id)
 
     # -- replay and reading -------------------------------------------------------
 

@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .exceptions import InvalidInputError
+from .leaderboards import book as scorebook
+from .leaderboards.book import Owner
 from .periods import zone
 from .tables import members
 
@@ -77,6 +79,9 @@ def upsert_member(
     connection.execute(statement)
     found = get_member(connection, member_id)
     assert found is not None
+    if "team" in changes or "opted_in" in changes:
+        pk = connection.execute(select(members.c.id).where(members.c.member_id == member_id))
+        scorebook.member_changed(connection, pk.scalar_one(), Owner(found.team, found.opted_in))
     return found
 
 

@@ -60,6 +60,14 @@ class Prepared:
         finally:
             cursor.close()
 
+    def many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per parameter set in ``rows`` (``executemany``); nothing returned."""
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, [self._values(params) for params in rows])
+        finally:
+            cursor.close()
+
     def mappings(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row of a SELECT, as dicts with SQLAlchemy's result conversions applied."""
         cursor = self._run(connection, params)
@@ -76,15 +84,16 @@ class Prepared:
             for row in rows
         ]
 
-    def _run(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+    def _values(self, params: Mapping[str, Any]) -> Any:
         values = []
         for name, convert in zip(self._names, self._convert, strict=True):
             value = params[name] if name in params else self._defaults[name]
             values.append(convert(value) if convert is not None else value)
+        return values if self._positional else dict(zip(self._names, values, strict=True))
+
+    def _run(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(
-            self.sql, values if self._positional else dict(zip(self._names, values, strict=True))
-        )
+        cursor.execute(self.sql, self._values(params))
         return cursor
 
 

@@ -34,6 +34,8 @@ from .exceptions import InvalidActionError, UnknownMemberError
 from .facts import Fact, Step
 from .history import MemberHistory
 from .history_cache import CachedHistory, HistoryCache
+from .leaderboards import book as scorebook
+from .leaderboards.book import Owner, ScoreChanges
 from .members import Person, lock_for_badges, lock_order
 from .periods import from_timestamp, zone
 from .prepared import PreparedCache
@@ -59,6 +61,7 @@ _LOCK_MEMBER = (
         members.c.team,
         members.c.locale,
         members.c.badge_seq,
+        members.c.opted_in,
     )
 )
 _NET_POINTS = (
@@ -154,7 +157,7 @@ def record_one(
             f"member: unknown member {action.member!r}; add it with upsert_member() first",
             key=action.key,
         )
-    member_pk, seq, tz_name, team, locale, badge_seq = member
+    member_pk, seq, tz_name, team, locale, badge_seq, opted_in = member
     tz_name = tz_name or ruleset.file.timezone
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     tz = zone(tz_name)
@@ -171,6 +174,9 @@ def record_one(
     entry_row = _award_entry(inserted[0], member_pk, award)
     prepared("award", connection, lambda: _INSERT_LEDGER, list(entry_row)).first(
         connection, entry_row
+    )
+    scorebook.log_one(
+        connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
     )
     if target and target > action.member:
         locked_target = lock_for_badges(connection, target)
@@ -360,6 +366,15 @@ def record_batch(
                 if row["key"] in ids
             ],
         )
+        changes = ScoreChanges(ruleset.boards)
+        for fact, row in zip(facts, rows, strict=True):
+            if row["key"] in ids:
+                changes.logged(
+                    row["member_pk"], fact.ts, fact.points, fact.verb, fact.channel, fact.topics
+                )
+        scorebook.write(
+            connection, changes, {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
+        )
     result: list[Award] = []
     answered: set[str] = set()
     for action in batch:
@@ -383,6 +398,8 @@ class _Locked:
     member_id: str
     tz_name: str | None
     seq: int
+    team: str | None
+    opted_in: bool
 
 
 def _lock_members(
@@ -400,14 +417,21 @@ def _lock_members(
     found: dict[str, _Locked] = {}
     for start in range(0, len(names), 500):
         query = (
-            select(members.c.id, members.c.member_id, members.c.timezone, members.c.event_seq)
+            select(
+                members.c.id,
+                members.c.member_id,
+                members.c.timezone,
+                members.c.event_seq,
+                members.c.team,
+                members.c.opted_in,
+            )
             .where(members.c.member_id.in_(names[start : start + 500]))
             .order_by(lock_order(connection.dialect.name))
         )
         if connection.dialect.name == "postgresql":
             query = query.with_for_update()
-        for pk, member_id, tz_name, seq in connection.execute(query):
-            found[member_id] = _Locked(pk, member_id, tz_name, seq)
+        for pk, member_id, tz_name, seq, team, opted_in in connection.execute(query):
+            found[member_id] = _Locked(pk, member_id, tz_name, seq, team, bool(opted_in))
     return found
 
 

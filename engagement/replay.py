@@ -25,6 +25,8 @@ from sqlalchemy import Connection, func, insert, select, update
 from .exceptions import EngagementError, InvalidInputError
 from .facts import Fact, Step
 from .history import MemberHistory
+from .leaderboards import book as scorebook
+from .leaderboards.book import Owner, ScoreChanges
 from .members import lock_order
 from .periods import zone
 from .rules.ruleset import Ruleset
@@ -56,6 +58,7 @@ class ReplayedAward(NamedTuple):
     member_pk: int
     revoked: bool
     award: Award
+    ts: float
 
 
 def replay_awards(
@@ -115,7 +118,7 @@ def replay_awards(
         )
         yield ReplayedAward(
             action_id, member_pk, seq in revoked,
-            Award(key, member, verb, fact.points, steps, version),
+            Award(key, member, verb, fact.points, steps, version), fact.ts,
         )  # fmt: skip
 
 
@@ -173,6 +176,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
     report = ReplayReport(applied=apply)
     adjustments: list[dict[str, Any]] = []
     adjusted: set[int] = set()
+    boards = ScoreChanges(ruleset.boards)
     now = datetime.now(UTC)
     for replayed in replay_awards(connection, ruleset, names=names):
         report.actions += 1
@@ -196,6 +200,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
                     "new version (a changed file) to rescore"
                 )
             adjusted.add(replayed.member_pk)
+            boards.adjusted(replayed.member_pk, replayed.ts, after - before)
             explanation = replayed.award.explanation()
             explanation["previous"] = before
             adjustments.append(
@@ -215,6 +220,8 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
             adjustments.clear()
     if adjustments:
         connection.execute(insert(ledger), adjustments)
+    if boards:
+        scorebook.write(connection, boards, _owners(connection, adjusted))
     if adjusted:
         # Rescoring changes what later actions of these members see (caps): bumping
         # their counter tells every process that its cached histories are stale.
@@ -224,6 +231,15 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
             .values(event_seq=members.c.event_seq + 1)
         )
     return report
+
+
+def _owners(connection: Connection, pks: set[int]) -> dict[int, Owner]:
+    rows = connection.execute(
+        select(members.c.id, members.c.team, members.c.opted_in).where(
+            members.c.id.in_(sorted(pks))
+        )
+    )
+    return {pk: Owner(team, bool(opted_in)) for pk, team, opted_in in rows}
 
 
 def lock_members(connection: Connection) -> dict[int, str]:

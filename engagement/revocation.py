@@ -9,6 +9,8 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from .database import insert_if_absent
 from .exceptions import InvalidInputError, UnknownActionError
+from .leaderboards import book as scorebook
+from .leaderboards.clock import BoardClock
 from .rules.store import active_version
 from .tables import actions, ledger, members, revocations
 
@@ -29,7 +31,7 @@ class Revocation:
 
 
 _ACTION = (
-    select(actions.c.id, actions.c.member_pk, members.c.member_id)
+    select(actions.c.id, actions.c.member_pk, members.c.member_id, actions.c.at)
     .join(members, members.c.id == actions.c.member_pk)
     .where(actions.c.key == bindparam("key"))
 )
@@ -41,18 +43,19 @@ _LOCK = (
 )
 
 
-def revoke(connection: Connection, key: str, reason: str) -> Revocation:
+def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) -> Revocation:
     """Revoke the action logged under ``key``, inside the caller's transaction.
 
     Later actions of the member are scored as if the revoked one never happened;
-    earlier awards are left as they were (history is not rewritten).
+    earlier awards are left as they were (history is not rewritten).  The action
+    leaves the leaderboards (``boards``) in the same transaction.
     """
     if not reason or not reason.strip():
         raise InvalidInputError("reason: say why the action is revoked; it is kept for audit")
     found = connection.execute(_ACTION, {"key": key}).first()
     if found is None:
         raise UnknownActionError(f"no action was recorded with key {key!r}")
-    action_id, member_pk, member = found
+    action_id, member_pk, member, at = found
     seq = connection.execute(_LOCK, {"pk": member_pk}).scalar_one()
     now = datetime.now(UTC)
     inserted = connection.execute(
@@ -88,4 +91,5 @@ def revoke(connection: Connection, key: str, reason: str) -> Revocation:
             "created_at": now,
         },
     )
+    scorebook.revoked(connection, boards, member_pk, at.timestamp(), int(net))
     return Revocation(key, member, -int(net), reason)

@@ -14,6 +14,7 @@ from .actions import Action, parse_action_json
 from .analytics import ProgrammeReport
 from .engine import Engagement
 from .exceptions import InvalidActionError, InvalidInputError
+from .leaderboards.standings import Leaderboard
 
 CHUNK = 5000
 
@@ -29,10 +30,17 @@ class MemberResult:
     """``id`` or ``id:tier`` (the highest tier held) per badge."""
     level: int = 0
     level_name: str | None = None
+    rank: int = 0
+    """Dense rank on the all-time board; for a member who did not opt in, where they
+    would stand if they joined (as :meth:`Engagement.standing` tells them)."""
+    on_board: bool = False
+    """Whether the member appears on the public boards (opted in, with actions)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "member": self.member,
+            "rank": self.rank,
+            "on_board": self.on_board,
             "points": self.points,
             "actions": self.actions,
             "display_name": self.display_name,
@@ -84,6 +92,8 @@ class SimulationResult:
     members: list[MemberResult] = field(default_factory=list)
     kpis: ProgrammeReport | None = None
     """The programme report over everything simulated (see docs/analytics.md)."""
+    board: Leaderboard | None = None
+    """The top of the all-time board as members see it (ranks or bands)."""
 
     @property
     def distribution(self) -> Distribution:
@@ -173,6 +183,8 @@ def simulate(
             flush()
     flush()
     totals = engine.totals()
+    ranks = _all_time_ranks(engine)
+    public_scores = sorted({points for _, points in ranks.values()}, reverse=True)
     results = []
     for member_id, points in totals.items():
         info = engine.get_member(member_id)
@@ -187,6 +199,8 @@ def simulate(
                 badges=engine.earned_badges(member_id),
                 level=level.level,
                 level_name=level.name,
+                rank=_rank(member_id, points, ranks, public_scores),
+                on_board=member_id in ranks,
             )
         )
     results.sort(key=lambda m: (-m.points, m.member))
@@ -196,4 +210,24 @@ def simulate(
         ruleset_version=engine.active_rules().version,
         members=results,
         kpis=engine.programme_report("all"),
+        board=engine.leaderboard("all", limit=10),
     )
+
+
+def _all_time_ranks(engine: Engagement) -> dict[str, tuple[int, int]]:
+    """Every public member's (exact rank, points) on the all-time board, by pages."""
+    ranks: dict[str, tuple[int, int]] = {}
+    while True:
+        page = engine.leaderboard("all", limit=1000, offset=len(ranks), reveal=True)
+        ranks.update((s.member, (s.rank or 0, s.points)) for s in page.entries)
+        if len(page.entries) < 1000:
+            return ranks
+
+
+def _rank(
+    member_id: str, points: int, ranks: dict[str, tuple[int, int]], public_scores: list[int]
+) -> int:
+    """The member's rank, or the one they would have if they joined the board."""
+    if member_id in ranks:
+        return ranks[member_id][0]
+    return 1 + sum(1 for score in public_scores if score > points)

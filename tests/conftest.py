@@ -206,3 +206,80 @@ def share() -> Share:
         return action
 
     return build
+
+
+# -- leaderboards --------------------------------------------------------------------
+
+BOARD_RULES = """
+timezone: Europe/Paris
+verbs:
+  share: {points: 10}
+  post: {points: 30, content: none}
+  kudos: {points: 5, target: required, content: none}
+leaderboards:
+  bands: [10, 25, 50]
+  seasons:
+    - {id: autumn, name: {en: Autumn, fr: Automne}, starts: 2026-09-01, ends: 2026-11-30}
+"""
+
+BoardEngine = Callable[..., Engagement]
+
+
+@pytest.fixture
+def board_engine(database_url: str) -> Iterator[BoardEngine]:
+    """Engines on SQLite and PostgreSQL with :data:`BOARD_RULES` plus ``extra`` YAML,
+    and members (id, team, opted in) created in the order given."""
+    created: list[Engagement] = []
+
+    def build(
+        members: tuple[tuple[str, str | None, bool], ...] = (),
+        *,
+        extra: str = "",
+        rules: str = BOARD_RULES,
+    ) -> Engagement:
+        engagement = Engagement(database_url)
+        engagement.create_schema()
+        engagement.activate_rules(engagement.load_rules_text(rules + extra))
+        for member_id, team, opted_in in members:
+            engagement.upsert_member(member_id, team=team, opted_in=opted_in)
+        created.append(engagement)
+        return engagement
+
+    yield build
+    for engagement in created:
+        engagement.close()
+
+
+Act = Callable[..., dict[str, Any]]
+WEDNESDAY = datetime.fromisoformat("2026-11-18T12:00:00+01:00")
+"""Noon on a Wednesday in Paris (winter time), in the week of 2026-11-16."""
+
+
+@pytest.fixture
+def act() -> Act:
+    """An action by ``member`` (``verb``, default share) ``days`` after :data:`WEDNESDAY`."""
+    counter = iter(range(1_000_000))
+
+    def build(
+        member: str,
+        verb: str = "share",
+        *,
+        days: float = 0,
+        at: datetime | None = None,
+        channel: str | None = "linkedin",
+        topics: tuple[str, ...] = ("ai",),
+        **fields: Any,
+    ) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "key": f"{member}-{verb}-{next(counter)}",
+            "member": member,
+            "verb": verb,
+            "at": (at or WEDNESDAY + timedelta(days=days)).isoformat(),
+        }
+        if verb == "share":
+            action["channel"] = channel
+            action["content"] = {"id": f"c-{next(counter)}", "kind": "industry", "topics": topics}
+        action.update(fields)
+        return action
+
+    return build

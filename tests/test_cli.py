@@ -152,13 +152,47 @@ def test_simulate_prints_totals_and_the_distribution(
         "4 actions (1 duplicates) under ruleset v1",
         "2 members, 80 points; mean 40.0, median 40.0; top 10 % of members hold 69% of the points",
     ]
-    assert lines[3].split() == ["#", "member", "team", "actions", "points", "level", "badges"]
+    assert lines[3].split() == [
+        "#", "rank", "member", "team", "actions", "points", "level", "badges"
+    ]  # fmt: skip
+    # Members created on the fly have not opted in: the board is empty, and each sees
+    # where they would stand if they joined it alone.
     assert [line.split() for line in lines[4:6]] == [
-        ["1", "alice", "2", "55", "Newcomer", "1"],
-        ["2", "bob", "1", "25", "Newcomer", "1"],
+        ["1", "(1)", "alice", "2", "55", "Newcomer", "1"],
+        ["2", "(1)", "bob", "1", "25", "Newcomer", "1"],
     ]
-    assert lines[6:8] == ["", "programme KPIs (engagement report --period all):"]
+    assert lines[7:9] == ["", "Leaderboard all time, points (0 members opted in)"]
+    assert lines[9:11] == ["", "programme KPIs (engagement report --period all):"]
     assert err == ""
+
+
+def test_simulate_prints_the_board_members_see(
+    actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    members = write_jsonl(
+        tmp_path / "members.jsonl",
+        [
+            {"member": "alice", "display_name": "Alice Martin", "opted_in": True},
+            {"member": "bob", "display_name": "Bob Chen", "opted_in": True},
+        ],
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        DEFAULT_RULES_PATH.read_text(encoding="utf-8").replace("exact_ranks: 10", "exact_ranks: 1"),
+        encoding="utf-8",
+    )
+
+    assert (
+        main(["simulate", str(actions_file), "--members", str(members), "--rules", str(rules)]) == 0
+    )
+
+    lines = capsys.readouterr().out.split("\n\nprogramme KPIs")[0].splitlines()
+    assert [line.split()[:3] for line in lines[4:6]] == [["1", "1", "Alice"], ["2", "2", "Bob"]]
+    assert lines[-3:] == [
+        "Leaderboard all time, points (2 members opted in)",
+        "          1.  Alice Martin                      55",
+        "              Bob Chen                          25",  # no rank past the top 1
+    ]
 
 
 def test_simulate_top_limits_the_members_listed(
@@ -167,7 +201,9 @@ def test_simulate_top_limits_the_members_listed(
     assert main(["simulate", str(actions_file), "--top", "1"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split() for line in lines[4:5]] == [["1", "alice", "2", "55", "Newcomer", "1"]]
+    assert [line.split() for line in lines[4:5]] == [
+        ["1", "(1)", "alice", "2", "55", "Newcomer", "1"]
+    ]
     assert lines[5] == "     … and 1 more (--top N to see them)"
 
 
@@ -206,6 +242,7 @@ def test_simulate_json_prints_one_object(
         ("alice", 55, 2),
         ("bob", 25, 1),
     ]
+    assert [(m["rank"], m["on_board"]) for m in result["members"]] == [(1, False), (1, False)]
     assert [(m["badges"], m["level"], m["level_name"]) for m in result["members"]] == [
         (["first-post"], 1, "Newcomer"),
         (["learner:bronze"], 1, "Newcomer"),
@@ -409,3 +446,83 @@ def test_award_pending_after_simulate_awards_nothing_more(
     capsys.readouterr()
     assert main(["award-pending", "--db", db]) == 0
     assert capsys.readouterr().out == "0 badge awards written\n"
+
+
+# -- leaderboards ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def scored_db(actions_file: Path, tmp_path: Path) -> str:
+    members = write_jsonl(
+        tmp_path / "members.jsonl",
+        [
+            {"member": "alice", "display_name": "Alice Martin", "opted_in": True},
+            {"member": "bob", "display_name": "Bob Chen", "opted_in": False},
+        ],
+    )
+    url = f"sqlite:///{tmp_path / 'scored.db'}"
+    assert main(["simulate", str(actions_file), "--members", str(members), "--db", url]) == 0
+    return url
+
+
+def test_leaderboard_prints_the_board_and_json(
+    scored_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["leaderboard", "--db", scored_db, "--period", "all"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Leaderboard all time, points (1 members opted in)",
+        "          1.  Alice Martin                      55",
+    ]
+    assert main(["leaderboard", "--db", scored_db, "--period", "all", "--json"]) == 0
+    board = json.loads(capsys.readouterr().out)
+    assert (board["period"], board["participants"]) == ("all", 1)
+    assert [(e["member"], e["rank"], e["points"]) for e in board["entries"]] == [("alice", 1, 55)]
+
+
+def test_standing_tells_a_member_who_did_not_opt_in_privately(
+    scored_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["standing", "bob", "--db", scored_db, "--period", "all", "-k", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "bob on all time: rank 2 with 25 points, among 2 participants "
+        "(private: you have not opted in, nobody else sees this)",
+        "       1  Alice Martin                      55",
+        "  >    2  Bob Chen                          25",
+    ]
+
+
+def test_rebuild_leaderboards_checks_then_heals(
+    scored_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlalchemy as sa
+
+    capsys.readouterr()
+    assert main(["rebuild-leaderboards", "--db", scored_db, "--check"]) == 0
+    assert capsys.readouterr().out.startswith("10 score rows from the ledger, 10 stored; 0 differ")
+    engine = sa.create_engine(scored_db)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE engagement_scores SET points = 1 WHERE period = 'all'"))
+    engine.dispose()
+    assert main(["rebuild-leaderboards", "--db", scored_db, "--check"]) == 3
+    assert "2 differ (would be rewritten)" in capsys.readouterr().out
+    assert main(["rebuild-leaderboards", "--db", scored_db]) == 0
+    assert main(["rebuild-leaderboards", "--db", scored_db, "--check"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--period", "fortnight"], "engagement: period: unknown period 'fortnight'"),
+        (["--at", "2026-09-10"], "engagement: --at: '2026-09-10' needs a UTC offset"),
+        (["--at", "soon"], "engagement: --at: 'soon' is not an ISO 8601 date and time"),
+        (["--limit", "0"], "engagement: limit: between 1 and 1000 entries, not 0"),
+    ],
+)
+def test_leaderboard_refuses_bad_arguments_with_exit_2(
+    scored_db: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["leaderboard", "--db", scored_db, *argv]) == 2
+    assert capsys.readouterr().err.startswith(message)

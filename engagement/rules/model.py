@@ -7,6 +7,7 @@ host registers get the same validation and error messages as the built-in ones.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any, Literal
 
@@ -93,7 +94,7 @@ class LeaderboardSpec(BaseModel):
     def _rising_percentages(cls, value: list[int]) -> list[int]:
         if any(not 1 <= band <= 100 for band in value):
             raise ValueError("bands are percentages from 1 to 100")
-        if any(later <= earlier for earlier, later in zip(value, value[1:], strict=False)):
+        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
             raise ValueError(f"bands must rise, got {value}")
         return value
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..badges.catalogue import EMPTY_CATALOGUE, Catalogue
 from ..facts import Fact
+from ..leaderboards.clock import BoardClock
 from .kinds import PHASES, Clock, RuleKind
 from .model import RuleFile, VerbSpec
 
@@ -36,6 +37,8 @@ class Ruleset:
         self.catalogue = catalogue
         """Badges, challenges and levels (see :mod:`engagement.badges`)."""
         self.clock = Clock(week_start=file.week_start_index)
+        self.boards = BoardClock(file)
+        """The periods of the leaderboards (see :mod:`engagement.leaderboards`)."""
         ordered = sorted(self.rules, key=lambda rule: PHASES.index(rule.phase))
         self._pipelines = {
             verb: tuple(rule for rule in ordered if rule.applies_to(verb)) for verb in file.verbs

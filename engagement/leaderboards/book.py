@@ -1,0 +1,286 @@
+"""Keeping score rows in step with the ledger, inside the ledger's own transaction.
+
+Every writer of the ledger (recording, imports, revocations, replays) holds the row
+lock of each member it writes for, so reading a member's score rows and writing them
+back cannot lose a concurrent update: nobody else can change them meanwhile.  The
+rows are derived data; :mod:`engagement.leaderboards.rebuild` recomputes them from
+the ledger and must find the same.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, delete, exists, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Insert
+
+from ..facts import Fact
+from ..periods import from_timestamp
+from ..prepared import PreparedCache
+from ..tables import actions, revocations
+from .tables import scores
+
+if TYPE_CHECKING:
+    from .clock import BoardClock
+
+SEPARATOR = "\n"
+
+
+def marks_of(verb: str, channel: str | None, topics: Sequence[str]) -> set[str]:
+    """What an action adds to its member's variety: its verb, channel and topics."""
+    marks = {f"v:{verb}"}
+    if channel:
+        marks.add(f"c:{channel}")
+    marks.update(f"t:{topic}" for topic in topics)
+    return marks
+
+
+@dataclass(slots=True)
+class Change:
+    """What happened to one score row in this transaction."""
+
+    points: int = 0
+    actions: int = 0
+    marks: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The member fields copied onto their score rows."""
+
+    team: str | None
+    visible: bool
+
+
+class ScoreChanges:
+    """Changes to score rows, gathered per (member, period), then written at once."""
+
+    def __init__(self, clock: BoardClock) -> None:
+        self.clock = clock
+        self.rows: defaultdict[tuple[int, str], Change] = defaultdict(Change)
+
+    def logged(
+        self,
+        member_pk: int,
+        ts: float,
+        points: int,
+        verb: str,
+        channel: str | None,
+        topics: Sequence[str],
+    ) -> None:
+        """A new action at ``ts`` that earned ``points``."""
+        marks = marks_of(verb, channel, topics)
+        for period in self.clock.periods(ts):
+            change = self.rows[member_pk, period]
+            change.points += points
+            change.actions += 1
+            change.marks |= marks
+
+    def adjusted(self, member_pk: int, ts: float, points: int) -> None:
+        """An entry that changes the points of an action at ``ts`` (a replay's)."""
+        for period in self.clock.periods(ts):
+            self.rows[member_pk, period].points += points
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+_PREPARED = PreparedCache()
+_MARKS_OF_ROW = select(scores.c.marks).where(
+    scores.c.member_pk == bindparam("member_pk"), scores.c.period == bindparam("period")
+)
+_ADD_POINTS = (
+    update(scores)
+    .where(scores.c.member_pk == bindparam("member_pk"), scores.c.period == bindparam("period"))
+    .values(points=scores.c.points + bindparam("points"), actions=scores.c.actions + 1)
+)
+
+
+def log_one(
+    connection: Connection,
+    clock: BoardClock,
+    member_pk: int,
+    owner: Owner,
+    fact: Fact,
+    known: dict[str, frozenset[str]],
+) -> None:
+    """:meth:`ScoreChanges.logged` and :func:`write` for one new action, the hot path
+    of ``record()``.
+
+    ``known`` holds the marks of the member's rows as of the member's last write
+    (kept with the member's cached history, so it is as current as the lock that
+    guards it); it is updated here.  Most actions add no new verb, channel or topic
+    to a period already started, and then each row only needs its points bumped.
+    """
+    prepared = _PREPARED.get
+    periods = clock.periods(fact.ts)
+    for period in periods:
+        if period not in known:
+            row = prepared("marks", connection, lambda: _MARKS_OF_ROW).first(
+                connection, {"member_pk": member_pk, "period": period}
+            )
+            known[period] = frozenset(row[0].split(SEPARATOR)) if row and row[0] else frozenset()
+    marks = marks_of(fact.verb, fact.channel, fact.topics)
+    bumps, upserts = [], []
+    for period in periods:
+        stored = known[period]
+        if stored and marks <= stored:
+            bumps.append({"member_pk": member_pk, "period": period, "points": fact.points})
+            continue
+        merged = known[period] = stored | marks
+        upserts.append(
+            {
+                "member_pk": member_pk,
+                "period": period,
+                "points": fact.points,
+                "actions": 1,
+                "variety": len(merged),
+                "marks": SEPARATOR.join(sorted(merged)),
+                "team": owner.team,
+                "visible": owner.visible,
+            }
+        )
+    if bumps:
+        prepared("bump", connection, lambda: _ADD_POINTS).many(connection, bumps)
+    if upserts:
+        dialect = connection.dialect.name
+        prepared("upsert", connection, lambda: _upsert(dialect), list(upserts[0])).many(
+            connection, upserts
+        )
+
+
+def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Owner]) -> None:
+    """Add ``changes`` to the stored rows; ``owners`` gives team and visibility of the
+    members whose rows may be new.  The caller holds those members' row locks."""
+    if not changes:
+        return
+    by_member: defaultdict[int, list[str]] = defaultdict(list)
+    for member_pk, period in changes.rows:
+        by_member[member_pk].append(period)
+    stored = dict(_stored_marks(connection, by_member))
+    values = []
+    for (member_pk, period), change in changes.rows.items():
+        marks = stored.get((member_pk, period), frozenset()) | change.marks
+        owner = owners[member_pk]
+        values.append(
+            {
+                "member_pk": member_pk,
+                "period": period,
+                "points": change.points,
+                "actions": change.actions,
+                "variety": len(marks),
+                "marks": SEPARATOR.join(sorted(marks)),
+                "team": owner.team,
+                "visible": owner.visible,
+            }
+        )
+    connection.execute(_upsert(connection.dialect.name), values)
+
+
+def _stored_marks(
+    connection: Connection, periods_by_member: Mapping[int, list[str]]
+) -> Iterator[tuple[tuple[int, str], frozenset[str]]]:
+    rows: Iterable[Any]
+    if len(periods_by_member) == 1:
+        [(member_pk, periods)] = periods_by_member.items()
+        rows = connection.execute(_MARKS_OF_ONE, {"pk": member_pk, "periods": periods})
+    else:
+        rows = _marks_of_many(connection, periods_by_member)
+    for member_pk, period, marks in rows:
+        yield (member_pk, period), frozenset(marks.split(SEPARATOR)) if marks else frozenset()
+
+
+_MARKS_OF_ONE = select(scores.c.member_pk, scores.c.period, scores.c.marks).where(
+    scores.c.member_pk == bindparam("pk"),
+    scores.c.period.in_(bindparam("periods", expanding=True)),
+)
+
+
+def _marks_of_many(
+    connection: Connection, periods_by_member: Mapping[int, list[str]]
+) -> Iterator[Any]:
+    pks = sorted(periods_by_member)
+    periods = sorted({p for ps in periods_by_member.values() for p in ps})
+    for start in range(0, len(pks), 500):
+        yield from connection.execute(
+            select(scores.c.member_pk, scores.c.period, scores.c.marks).where(
+                scores.c.member_pk.in_(pks[start : start + 500]),
+                scores.c.period.in_(periods) if len(periods) <= 500 else true(),
+            )
+        )
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(scores)
+    return statement.on_conflict_do_update(
+        index_elements=["member_pk", "period"],
+        set_={
+            "points": scores.c.points + statement.excluded.points,
+            "actions": scores.c.actions + statement.excluded.actions,
+            "variety": statement.excluded.variety,
+            "marks": statement.excluded.marks,
+        },
+    )
+
+
+_NOT_REVOKED = ~exists().where(revocations.c.action_id == actions.c.id)
+
+
+def revoked(
+    connection: Connection, clock: BoardClock, member_pk: int, ts: float, points: int
+) -> None:
+    """Take a revoked action at ``ts`` (which earned ``points`` net) off the boards.
+
+    The revocation must already be written: the member's variety in each period is
+    recomputed from the actions still standing, since one revoked share may or may not
+    have been the only one on its channel.  Rows left without actions are deleted.
+    """
+    periods = clock.periods(ts)
+    remaining = {period: set[str]() for period in periods}
+    start = min(clock.bounds(period)[0] for period in periods)
+    query = select(actions.c.at, actions.c.verb, actions.c.channel, actions.c.topics).where(
+        actions.c.member_pk == member_pk, _NOT_REVOKED
+    )
+    if start > float("-inf"):
+        query = query.where(actions.c.at >= from_timestamp(start))
+    wanted = set(periods)
+    for at, verb, channel, topics in connection.execute(query):
+        for period in clock.periods(at.timestamp()):
+            if period in wanted:
+                remaining[period] |= marks_of(verb, channel, topics or ())
+    connection.execute(
+        update(scores)
+        .where(scores.c.member_pk == member_pk, scores.c.period == bindparam("p"))
+        .values(
+            points=scores.c.points - points,
+            actions=scores.c.actions - 1,
+            variety=bindparam("variety"),
+            marks=bindparam("marks"),
+        ),
+        [
+            {"p": period, "variety": len(marks), "marks": SEPARATOR.join(sorted(marks))}
+            for period, marks in remaining.items()
+        ],
+    )
+    connection.execute(
+        delete(scores).where(
+            scores.c.member_pk == member_pk, scores.c.period.in_(periods), scores.c.actions <= 0
+        )
+    )
+
+
+def member_changed(connection: Connection, member_pk: int, owner: Owner) -> None:
+    """Copy a member's new team or consent onto every row: opting out leaves every
+    public board at once, in the transaction that records the choice."""
+    connection.execute(
+        update(scores)
+        .where(scores.c.member_pk == member_pk)
+        .values(team=owner.team, visible=owner.visible)
+    )

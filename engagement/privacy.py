@@ -1,0 +1,227 @@
+"""What a European HR department must be able to do with one member's data.
+
+Consent to appear on public boards can be given and withdrawn at any time, and
+takes effect on every board in the same transaction.  Erasure removes what
+identifies the person (their id, name, time zone, locale, the texts they wrote, the
+reasons HR typed about them) and keeps the numbers, so programme aggregates and
+other members' totals do not change: the erased member's rows live on under a
+random pseudonym that nothing links back to the person.  Erasure is the one case
+where append-only tables are edited; it is the law's exception, not a revocation.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from .badges.tables import badge_awards, badge_revocations, challenge_completions
+from .exceptions import UnknownMemberError
+from .leaderboards import book as scorebook
+from .leaderboards.book import Owner
+from .leaderboards.tables import group_members, scores
+from .members import Member, get_member, lock_order
+from .tables import actions, ledger, members, revocations
+
+ERASED_PREFIX = "erased-"
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """The outcome of erasing a member: the pseudonym their numbers now live under,
+    how many of their texts were removed and how many colleagues' actions named them."""
+
+    member: str
+    pseudonym: str
+    texts_removed: int
+    mentions_replaced: int
+
+
+def set_consent(connection: Connection, member_id: str, opted_in: bool) -> Member:
+    """Record the member's choice to appear on public boards, on every board at once."""
+    row = connection.execute(
+        update(members)
+        .where(members.c.member_id == member_id)
+        .values(opted_in=opted_in, event_seq=members.c.event_seq + 1)
+        .returning(members.c.id, members.c.team)
+    ).first()
+    if row is None:
+        raise UnknownMemberError(f"member: unknown member {member_id!r}")
+    scorebook.member_changed(connection, row.id, Owner(row.team, opted_in))
+    found = get_member(connection, member_id)
+    assert found is not None
+    return found
+
+
+def erase(connection: Connection, member_id: str) -> Erasure:
+    """Erase ``member_id``'s personal data, keeping anonymous aggregates (see module)."""
+    pk = _pk(connection, member_id)
+    pseudonym = f"{ERASED_PREFIX}{uuid.uuid4().hex}"
+    namers = set(
+        connection.execute(
+            select(actions.c.member_pk).where(actions.c.target == member_id).distinct()
+        ).scalars()
+    )
+    # Every member whose rows change is locked, in the order every writer uses.
+    locked = select(members.c.id).where(members.c.id.in_(sorted(namers | {pk})))
+    if connection.dialect.name == "postgresql":
+        locked = locked.order_by(lock_order("postgresql")).with_for_update()
+    connection.execute(locked).all()
+    connection.execute(
+        update(members)
+        .where(members.c.id == pk)
+        .values(
+            member_id=pseudonym,
+            display_name=None,
+            timezone=None,
+            locale=None,
+            opted_in=False,
+            event_seq=members.c.event_seq + 1,
+        )
+    )
+    texts = connection.execute(
+        update(actions)
+        .where(actions.c.member_pk == pk, actions.c.text.is_not(None))
+        .values(text=None)
+    ).rowcount
+    named = [
+        row
+        for row in connection.execute(
+            select(actions.c.id).where(actions.c.target == member_id)
+        ).scalars()
+    ]
+    connection.execute(
+        update(actions).where(actions.c.target == member_id).values(target=pseudonym)
+    )
+    _rewrite_explanations(connection, named, member_id, pseudonym)
+    if namers - {pk}:
+        # Their cached histories still name the member: make them reload.
+        connection.execute(
+            update(members)
+            .where(members.c.id.in_(sorted(namers - {pk})))
+            .values(event_seq=members.c.event_seq + 1)
+        )
+    connection.execute(
+        update(badge_awards).where(badge_awards.c.member_pk == pk).values(reason=None)
+    )
+    connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
+    scorebook.member_changed(connection, pk, Owner(_team(connection, pk), False))
+    return Erasure(member_id, pseudonym, int(texts or 0), len(named))
+
+
+def _rewrite_explanations(
+    connection: Connection, action_ids: list[int], old: str, new: str
+) -> None:
+    """Replace the member's id in colleagues' award explanations ("kudos to …")."""
+    if not action_ids:
+        return
+    entries = connection.execute(
+        select(ledger.c.id, ledger.c.explanation).where(ledger.c.action_id.in_(action_ids))
+    ).all()
+    for entry_id, explanation in entries:
+        text = json.dumps(explanation)
+        if old in text:
+            rewritten = json.loads(text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1]))
+            connection.execute(
+                update(ledger).where(ledger.c.id == entry_id).values(explanation=rewritten)
+            )
+
+
+def export(connection: Connection, member_id: str) -> dict[str, Any]:
+    """Everything the engine holds on ``member_id``, as JSON-ready data (a subject
+    access request): profile, actions with their texts, ledger, badges, challenge
+    completions, board rows and groups."""
+    pk = _pk(connection, member_id)
+    profile = connection.execute(select(members).where(members.c.id == pk)).one()._asdict()
+    revoked = {
+        action_id: (reason, revoked_at)
+        for action_id, reason, revoked_at in connection.execute(
+            select(revocations.c.action_id, revocations.c.reason, revocations.c.revoked_at).where(
+                revocations.c.member_pk == pk
+            )
+        )
+    }
+    logged = []
+    for row in connection.execute(
+        select(actions).where(actions.c.member_pk == pk).order_by(actions.c.member_seq)
+    ):
+        item = row._asdict()
+        reason, revoked_at = revoked.get(item["id"], (None, None))
+        item.update(revoked=item["id"] in revoked, revoked_reason=reason, revoked_at=revoked_at)
+        logged.append(item)
+    keys = {row["id"]: row["key"] for row in logged}
+    entries = [
+        {**row._asdict(), "key": keys.get(row.action_id)}
+        for row in connection.execute(
+            select(ledger).where(ledger.c.member_pk == pk).order_by(ledger.c.id)
+        )
+    ]
+    awards = [
+        row._asdict()
+        for row in connection.execute(
+            select(
+                badge_awards,
+                badge_revocations.c.reason.label("revoked_reason"),
+                badge_revocations.c.revoked_at,
+            )
+            .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
+            .where(badge_awards.c.member_pk == pk)
+            .order_by(badge_awards.c.id)
+        )
+    ]
+    received = connection.execute(
+        select(func.count()).where(actions.c.target == member_id)
+    ).scalar_one()
+    data = {
+        "exported_at": datetime.now(UTC),
+        "member": _public(profile),
+        "actions": [_public(row) for row in logged],
+        "ledger": [_public(row) for row in entries],
+        "badges": [_public(row) for row in awards],
+        "challenges": [
+            _public(row._asdict())
+            for row in connection.execute(
+                select(challenge_completions).where(challenge_completions.c.member_pk == pk)
+            )
+        ],
+        "leaderboard_rows": [
+            _public(row._asdict())
+            for row in connection.execute(
+                select(scores).where(scores.c.member_pk == pk).order_by(scores.c.period)
+            )
+        ],
+        "groups": sorted(
+            connection.execute(
+                select(group_members.c.group_id).where(group_members.c.member_pk == pk)
+            ).scalars()
+        ),
+        "actions_naming_member": int(received),
+    }
+    exported: dict[str, Any] = json.loads(json.dumps(data, default=_jsonable))
+    return exported
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without the engine's internal keys, which mean nothing to the member."""
+    return {k: v for k, v in row.items() if k not in {"id", "member_pk", "award_id"}}
+
+
+def _jsonable(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def _pk(connection: Connection, member_id: str) -> int:
+    pk = connection.execute(select(members.c.id).where(members.c.member_id == member_id)).scalar()
+    if pk is None:
+        raise UnknownMemberError(f"member: unknown member {member_id!r}")
+    return int(pk)
+
+
+def _team(connection: Connection, pk: int) -> str | None:
+    return connection.execute(select(members.c.team).where(members.c.id == pk)).scalar()

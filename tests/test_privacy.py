@@ -1,0 +1,150 @@
+"""Consent, erasure and export: what a European HR department must be able to do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import BOARD_RULES, WEDNESDAY, Act, BoardEngine
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engagement import Engagement, UnknownMemberError
+from engagement.cli import main
+from engagement.tables import actions
+
+KUDOS_RULES = (
+    BOARD_RULES
+    + """
+rules:
+  - id: kudos-repeat
+    kind: diminishing_returns
+    verbs: [kudos]
+    same: [verb, target]
+    window: week
+    multipliers: [1, 0.5]
+"""
+)
+MEMBERS = (("ana", "Sales", True), ("ben", "Sales", True), ("cleo", "HR", False))
+
+
+def _text(member: str) -> str:
+    return f"{member}'s own thoughts on this article, written for colleagues"
+
+
+def _history(engine: Engagement, act: Act) -> None:
+    engine.record_many(
+        [
+            act("ana", text=_text("ana")),
+            act("ben", text=_text("ben")),
+            act("ana", "kudos", target="ben", text="Thanks Ben for the intro!"),
+            act("cleo", "kudos", target="ben", text="Great talk Ben"),
+            act("cleo", "kudos", target="ben", days=0.1),
+        ]
+    )
+    engine.set_group("pilot", ["ana", "ben"])
+
+
+def test_opting_out_and_in_changes_every_board_and_nothing_else(
+    board_engine: BoardEngine, act: Act
+) -> None:
+    engine = board_engine(MEMBERS)
+    _history(engine, act)
+    before = engine.points("ana")
+    assert engine.opt_out("ana").opted_in is False
+    for period in ("week", "month", "all", "season:autumn"):
+        assert "ana" not in [s.member for s in engine.leaderboard(period, at=WEDNESDAY).entries]
+    assert engine.standing("ana", "all").me.public is False
+    assert engine.points("ana") == before
+    assert engine.opt_in("cleo").opted_in is True
+    assert "cleo" in [s.member for s in engine.leaderboard("all").entries]
+    with pytest.raises(UnknownMemberError, match="unknown member 'zoe'"):
+        engine.opt_in("zoe")
+
+
+def test_consent_given_in_a_rolled_back_transaction_is_not_given(
+    board_engine: BoardEngine, act: Act
+) -> None:
+    engine = board_engine(MEMBERS)
+    _history(engine, act)
+    with Session(engine.database) as session:
+        engine.opt_in("cleo", session=session)
+        session.rollback()
+    assert "cleo" not in [s.member for s in engine.leaderboard("all").entries]
+
+
+def test_erasure_removes_what_identifies_and_keeps_the_numbers(
+    board_engine: BoardEngine, act: Act
+) -> None:
+    engine = board_engine(MEMBERS, rules=KUDOS_RULES)
+    _history(engine, act)
+    totals = engine.totals()
+    erasure = engine.erase_member("ben")
+    assert (erasure.member, erasure.texts_removed, erasure.mentions_replaced) == ("ben", 1, 3)
+    assert erasure.pseudonym.startswith("erased-")
+    assert engine.get_member("ben") is None
+    anonymous = engine.get_member(erasure.pseudonym)
+    assert anonymous is not None
+    assert (anonymous.display_name, anonymous.team, anonymous.opted_in) == (None, "Sales", False)
+    # Every total is unchanged; ben's now lives under the pseudonym.
+    after = engine.totals()
+    assert after.pop(erasure.pseudonym) == totals.pop("ben")
+    assert after == totals
+    with engine.database.connect() as connection:
+        rows = connection.execute(select(actions.c.key, actions.c.text, actions.c.target)).all()
+    assert all("ben" not in (text or "") or key.startswith("cleo") or key.startswith("ana")
+               for key, text, _ in rows)  # fmt: skip
+    assert [target for _, _, target in rows if target] == [erasure.pseudonym] * 3
+    texts = [e.explanation for e in engine.ledger("cleo")]
+    assert "ben" not in json.dumps(texts) and erasure.pseudonym in json.dumps(texts)
+    assert [s.member for s in engine.leaderboard("all").entries] == ["ana"]
+    assert engine.leaderboard(group="pilot", period="all").participants == 1
+    # Erasure keeps the log a pure function of itself: replay finds nothing to change.
+    assert engine.replay().changed == 0
+    assert engine.rebuild_leaderboards(check=True).consistent
+
+
+def test_an_erased_id_can_join_again_as_a_new_member(board_engine: BoardEngine, act: Act) -> None:
+    engine = board_engine(MEMBERS)
+    _history(engine, act)
+    engine.erase_member("ben")
+    engine.upsert_member("ben", opted_in=True)
+    assert engine.points("ben") == 0
+    assert engine.earned_badges("ben") == []
+    with pytest.raises(UnknownMemberError):
+        engine.erase_member("zoe")
+
+
+def test_export_holds_everything_on_the_member(board_engine: BoardEngine, act: Act) -> None:
+    engine = board_engine(MEMBERS)
+    _history(engine, act)
+    first = engine.ledger("ana")[0].key
+    engine.revoke(first, "shared by mistake")
+    data = engine.export_member("ana")
+    assert json.loads(json.dumps(data)) == data
+    assert data["member"]["member_id"] == "ana"
+    assert [(a["verb"], a["text"], a["revoked"]) for a in data["actions"]] == [
+        ("share", _text("ana"), True),
+        ("kudos", "Thanks Ben for the intro!", False),
+    ]
+    assert data["actions"][0]["revoked_reason"] == "shared by mistake"
+    assert sorted(e["entry_kind"] for e in data["ledger"]) == ["award", "award", "revocation"]
+    assert {row["period"] for row in data["leaderboard_rows"]} >= {"all", "week:2026-11-16"}
+    assert data["groups"] == ["pilot"]
+    assert data["actions_naming_member"] == 0
+    assert engine.export_member("ben")["actions_naming_member"] == 3
+
+
+def test_the_commands_export_and_erase(
+    board_engine: BoardEngine, act: Act, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = board_engine(MEMBERS)
+    _history(engine, act)
+    assert main(["export-member", "ana", "--db", database_url]) == 0
+    assert json.loads(capsys.readouterr().out)["member"]["member_id"] == "ana"
+    assert main(["erase-member", "ana", "--db", database_url]) == 2
+    assert "cannot be undone: run again with --yes" in capsys.readouterr().err
+    assert engine.get_member("ana") is not None
+    assert main(["erase-member", "ana", "--db", database_url, "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("ana erased: now erased-")
+    assert engine.get_member("ana") is None
