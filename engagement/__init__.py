@@ -34,7 +34,9 @@ from .exceptions import (
     UnknownMemberError,
 )
 from .facts import Fact, Step
+from .kudos import KudosGiven
 from .members import Member
+from .outbox import DrainReport, OutboxMessage
 from .replay import ReplayReport
 from .revocation import Revocation
 from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
@@ -53,12 +55,14 @@ __all__ = [
     "CriterionKind",
     "CriterionKindRegistry",
     "CriterionParams",
+    "DrainReport",
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "KudosGiven",
     "LedgerEntry",
     "LevelReached",
     "LevelStatus",
@@ -66,6 +70,7 @@ __all__ = [
     "Member",
     "Metrics",
     "NotConfiguredError",
+    "OutboxMessage",
     "Problem",
     "ReplayReport",
     "Revocation",
