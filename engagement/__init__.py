@@ -36,7 +36,7 @@ from .exceptions import (
 from .facts import Fact, Step
 from .kudos import KudosGiven
 from .members import Member
-from .outbox import DrainReport, OutboxMessage
+from .outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
 from .replay import ReplayReport
 from .revocation import Revocation
 from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
@@ -55,6 +55,7 @@ __all__ = [
     "CriterionKind",
     "CriterionKindRegistry",
     "CriterionParams",
+    "DeliveryError",
     "DrainReport",
     "DuplicateKindError",
     "Engagement",
@@ -84,4 +85,5 @@ __all__ = [
     "UnknownActionError",
     "UnknownKindError",
     "UnknownMemberError",
+    "WebhookReceiver",
 ]
