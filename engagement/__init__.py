@@ -34,8 +34,10 @@ from .exceptions import (
     UnknownMemberError,
 )
 from .facts import Fact, Step
+from .kudos import KudosGiven
 from .leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
 from .members import Member
+from .outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
 from .privacy import Erasure
 from .replay import ReplayReport
 from .revocation import Revocation
@@ -55,6 +57,8 @@ __all__ = [
     "CriterionKind",
     "CriterionKindRegistry",
     "CriterionParams",
+    "DeliveryError",
+    "DrainReport",
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
@@ -62,6 +66,7 @@ __all__ = [
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "KudosGiven",
     "Leaderboard",
     "LedgerEntry",
     "LevelReached",
@@ -72,6 +77,7 @@ __all__ = [
     "Metrics",
     "Neighbourhood",
     "NotConfiguredError",
+    "OutboxMessage",
     "Problem",
     "RebuildReport",
     "ReplayReport",
@@ -87,4 +93,5 @@ __all__ = [
     "UnknownActionError",
     "UnknownKindError",
     "UnknownMemberError",
+    "WebhookReceiver",
 ]
