@@ -46,8 +46,10 @@ from .exceptions import (
     UnknownMemberError,
 )
 from .facts import Fact, Step
+from .kudos import KudosGiven
 from .leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
 from .members import Member
+from .outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
 from .privacy import Erasure
 from .replay import ReplayReport
 from .revocation import Revocation
@@ -70,6 +72,8 @@ __all__ = [
     "CriterionKind",
     "CriterionKindRegistry",
     "CriterionParams",
+    "DeliveryError",
+    "DrainReport",
     "DuplicateKindError",
     "Engagement",
     "EngagementError",
@@ -77,6 +81,7 @@ __all__ = [
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "KudosGiven",
     "Leaderboard",
     "LedgerEntry",
     "LevelReached",
@@ -88,6 +93,7 @@ __all__ = [
     "MetricsReport",
     "Neighbourhood",
     "NotConfiguredError",
+    "OutboxMessage",
     "Problem",
     "ProgrammeReport",
     "ReachFigures",
@@ -109,4 +115,5 @@ __all__ = [
     "UnknownActionError",
     "UnknownKindError",
     "UnknownMemberError",
+    "WebhookReceiver",
 ]

@@ -19,6 +19,8 @@ from .badges.evaluation import next_badges
 from .engine import Engagement
 from .exceptions import EngagementError, InvalidInputError, RuleFileError
 from .leaderboards.standings import Leaderboard
+from .outbox import RECOGNITION, WebhookReceiver
+from .outbox.webhook import STYLES
 from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
 from .simulation import SimulationResult, simulate
 
@@ -132,6 +134,21 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--top", type=int, default=10, help="content and members listed")
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
     report.set_defaults(run=_with_engine(_report))
+    drain = commands.add_parser(
+        "drain", help="deliver the outbox to a webhook (run it from cron or a timer)"
+    )
+    drain.add_argument("--db", required=True, help="database URL")
+    drain.add_argument("--webhook", required=True, metavar="URL", help="incoming webhook URL")
+    drain.add_argument("--style", choices=STYLES, default="slack", help="message format")
+    drain.add_argument("--limit", type=int, default=100, help="messages at most (default 100)")
+    drain.add_argument(
+        "--max-attempts", type=int, default=8, help="tries before dead-lettering (default 8)"
+    )
+    drain.add_argument(
+        "--events",
+        help=f"comma-separated events to post (default: {','.join(sorted(RECOGNITION))})",
+    )
+    drain.set_defaults(run=_drain)
     return parser
 
 
@@ -399,6 +416,19 @@ def _report(args: argparse.Namespace, engine: Engagement) -> int:
         sys.stdout.write(report.to_csv())
     else:
         sys.stdout.write(report.to_text())
+    return 0
+
+
+def _drain(args: argparse.Namespace) -> int:
+    """Failed deliveries still exit 0: they are retried by a later run."""
+    events = RECOGNITION if args.events is None else [e.strip() for e in args.events.split(",")]
+    receiver = WebhookReceiver(args.webhook, style=args.style, events=events)
+    with Engagement(args.db) as engine:
+        report = engine.drain_outbox(receiver, limit=args.limit, max_attempts=args.max_attempts)
+    print(
+        f"{report.delivered} delivered, {report.failed} failed (retried later), "
+        f"{report.dead} dead" + (f", {report.released} handed back" if report.released else "")
+    )
     return 0
 
 

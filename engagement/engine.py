@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
-from blinker import NamedSignal
 from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from . import privacy, recording, revocation, signals
+from . import privacy, recording, revocation
 from . import replay as replaying
 from .actions import Action, parse_action
 from .analytics import metrics as analytics_metrics
 from .analytics.metrics import MetricsReport
 from .analytics.model import ProgrammeReport
 from .analytics.report import build_report
+from .announcing import Announcer
 from .badges.criteria import CriterionKindRegistry
 from .badges.evaluation import (
     BadgeProgress,
@@ -50,6 +49,9 @@ from .leaderboards.rebuild import RebuildReport
 from .leaderboards.rebuild import rebuild as rebuild_scores
 from .leaderboards.standings import Leaderboard, Metric, Neighbourhood
 from .members import Member, get_member, upsert_member
+from .outbox import LEASE, Deliver, DrainReport, OutboxMessage
+from .outbox import drain as draining
+from .outbox import store as outbox_store
 from .privacy import Erasure
 from .revocation import Revocation
 from .rules import default_registry, load_ruleset, load_ruleset_file
@@ -58,8 +60,6 @@ from .rules.ruleset import Ruleset
 from .rules.store import RulesetCache, activate, active_version
 from .scoring import Award
 from .tables import actions, ledger, members, metadata
-
-logger = logging.getLogger("engagement")
 
 AfterCommit = Callable[[], None]
 """Work that must wait until the transaction commits: signals, cache refills."""
@@ -96,7 +96,9 @@ class Engagement:
     (or its subclass :class:`engagement.InvalidActionError`) and write nothing.
 
     ``history_cache_size`` bounds how many members' histories this process keeps
-    between calls (0 turns the cache off).  :meth:`close`, or leaving a ``with``
+    between calls (0 turns the cache off).  With ``outbox=True`` every event the
+    signals announce is also written to the outbox table, in the same transaction,
+    for :meth:`drain_outbox` to deliver to other systems.  :meth:`close`, or leaving a ``with``
     block, releases the connection pool if the engine created it from a URL.
     """
 
@@ -107,6 +109,7 @@ class Engagement:
         rule_kinds: RuleKindRegistry | None = None,
         criteria_kinds: CriterionKindRegistry | None = None,
         history_cache_size: int = 4096,
+        outbox: bool = False,
     ) -> None:
         if (
             not isinstance(history_cache_size, int)
@@ -116,6 +119,8 @@ class Engagement:
             raise InvalidInputError(
                 f"history_cache_size: a number of members, 0 or more, not {history_cache_size!r}"
             )
+        if not isinstance(outbox, bool):
+            raise InvalidInputError(f"outbox: True or False, not {outbox!r}")
         self._owns_database = not isinstance(database, Engine)
         self.database = (
             database if isinstance(database, Engine) else create_database_engine(database)
@@ -126,6 +131,7 @@ class Engagement:
         self._rulesets = RulesetCache(self.rule_kinds, self.criteria_kinds)
         self._histories = HistoryCache(history_cache_size)
         self._recognition = Recognition(history_cache_size)
+        self._announcer = Announcer(outbox=outbox)
 
     def close(self) -> None:
         """Release the connection pool, if this engine created it.
@@ -241,8 +247,13 @@ class Engagement:
                     partial(self._histories.put, recorded.member_pk, recorded.history)
                 )
             if not award.duplicate:
-                award = self._recognise(connection, recorded, after_commit)
-                _announce_award(after_commit, award)
+                outcome = self._recognise(connection, recorded, after_commit)
+                if outcome.awarded:
+                    award = replace(award, badges=tuple(outcome.awarded))
+                self._announcer.awards(
+                    connection, after_commit, [(parsed, award)], recorded.ruleset
+                )
+                self._announcer.outcome(connection, after_commit, outcome)
         return award
 
     def _recognise_batch(
@@ -252,8 +263,7 @@ class Engagement:
         awards: list[Award],
         written: list[tuple[Fact, int]],
         after_commit: list[AfterCommit],
-        notify: bool,
-    ) -> list[Award]:
+    ) -> tuple[list[Award], Outcome]:
         # New awards come in logging order, the order of ``written``.
         keys = [award.key for award in awards if not award.duplicate]
         outcome = self._recognition.after_batch(
@@ -262,10 +272,8 @@ class Engagement:
             [(fact, action_id, key) for (fact, action_id), key in zip(written, keys, strict=True)],
             after_commit,
         )
-        if notify:
-            _announce_outcome(after_commit, outcome)
         if not outcome.awarded:
-            return awards
+            return awards, outcome
         earned: dict[str, list[BadgeAwarded]] = {}
         for badge in outcome.awarded:
             earned.setdefault(badge.action_key or "", []).append(badge)
@@ -274,28 +282,25 @@ class Engagement:
             if not award.duplicate and award.key in earned
             else award
             for award in awards
-        ]
+        ], outcome
 
     def _recognise(
         self, connection: Connection, recorded: recording.Recorded, after_commit: list[AfterCommit]
-    ) -> Award:
+    ) -> Outcome:
         """Evaluate the badges, levels and challenges a freshly recorded action moves."""
-        award = recorded.award
         if recorded.fact is None or recorded.ruleset is None or recorded.person is None:
-            return award
+            return Outcome()
         assert recorded.action_id is not None
-        outcome = self._recognition.after_action(
+        return self._recognition.after_action(
             connection,
             recorded.ruleset,
             recorded.fact,
             person=recorded.person,
             action_id=recorded.action_id,
-            action_key=award.key,
+            action_key=recorded.award.key,
             after_commit=after_commit,
             target=recorded.target,
         )
-        _announce_outcome(after_commit, outcome)
-        return replace(award, badges=tuple(outcome.awarded)) if outcome.awarded else award
 
     def record_many(
         self,
@@ -307,8 +312,8 @@ class Engagement:
     ) -> list[Award]:
         """Log many actions in order, all or nothing, much faster than :meth:`record`.
 
-        Made for imports and backfills, which is why signals are only sent with
-        ``notify=True``.  With ``create_members``, unknown members are created
+        Made for imports and backfills, which is why signals and outbox messages are
+        only sent with ``notify=True``.  With ``create_members``, unknown members are created
         (not opted in).  Every action is validated before anything is written.
         """
         parsed = [parse_action(action) for action in actions]
@@ -319,13 +324,14 @@ class Engagement:
             awards = recording.record_batch(
                 connection, parsed, ruleset, create_members=create_members, written=written
             )
-            awards = self._recognise_batch(
-                connection, ruleset, awards, written, after_commit, notify
+            awards, outcome = self._recognise_batch(
+                connection, ruleset, awards, written, after_commit
             )
             if notify:
-                for award in awards:
-                    if not award.duplicate:
-                        _announce_award(after_commit, award)
+                self._announcer.awards(
+                    connection, after_commit, zip(parsed, awards, strict=True), ruleset
+                )
+                self._announcer.outcome(connection, after_commit, outcome)
         return awards
 
     def revoke(self, key: str, reason: str, *, session: Session | None = None) -> Revocation:
@@ -343,10 +349,68 @@ class Engagement:
                 outcome = self._recognition.after_revocation(
                     connection, ruleset, key, reason, after_commit, locked_target=target
                 )
-                if signals.action_revoked.receivers:
-                    after_commit.append(partial(_send, signals.action_revoked, revocation=result))
-                _announce_outcome(after_commit, outcome)
+                self._announcer.revocation(connection, after_commit, result)
+                self._announcer.outcome(connection, after_commit, outcome)
         return result
+
+    # -- notifications --------------------------------------------------------------
+
+    def drain_outbox(
+        self,
+        deliver: Deliver,
+        *,
+        limit: int = 100,
+        max_attempts: int = 8,
+        lease: timedelta = LEASE,
+        now: datetime | None = None,
+    ) -> DrainReport:
+        """Deliver up to ``limit`` due outbox messages to ``deliver``, at least once.
+
+        ``deliver`` returns once a message is delivered and raises if it was not: the
+        message is then retried with exponential backoff, and dead-lettered after
+        ``max_attempts`` (see :meth:`requeue_dead`).  Messages are claimed for
+        ``lease`` and delivered outside any transaction, so several drainers (cron
+        jobs, workers) can run at once; a drainer that dies leaves its messages to
+        come back after the lease, which is why a receiver can see a message twice
+        and must be idempotent on :attr:`OutboxMessage.id`.  Runs in transactions of
+        its own (there is no ``session=``).
+        """
+        return draining.drain(
+            self.database,
+            deliver,
+            limit=limit,
+            max_attempts=max_attempts,
+            lease=lease,
+            now=now,
+        )
+
+    def outbox_messages(
+        self, status: str | None = None, *, limit: int | None = 100, session: Session | None = None
+    ) -> list[OutboxMessage]:
+        """Outbox messages, oldest first: all, or those ``pending``, ``delivered`` or
+        ``dead`` (dead letters carry their ``last_error``)."""
+        with self._unit(session) as (connection, _):
+            return outbox_store.messages(connection, status, limit)
+
+    def requeue_dead(
+        self, ids: Iterable[int] | None = None, *, session: Session | None = None
+    ) -> int:
+        """Give dead letters (all, or those with ``ids``) a fresh set of attempts,
+        due at once; returns how many.  Fix the receiver first."""
+        chosen = None if ids is None else list(ids)
+        with self._unit(session) as (connection, _):
+            return outbox_store.requeue_dead(connection, chosen, datetime.now(UTC))
+
+    def prune_outbox(self, delivered_before: datetime, *, session: Session | None = None) -> int:
+        """Delete messages delivered before ``delivered_before``; returns how many.
+
+        Delivered rows are kept for inspection until pruned; pending and dead ones
+        are never pruned.
+        """
+        if not isinstance(delivered_before, datetime) or delivered_before.tzinfo is None:
+            raise InvalidInputError("delivered_before: give an aware datetime (with a time zone)")
+        with self._unit(session) as (connection, _):
+            return outbox_store.prune(connection, delivered_before)
 
     # -- badges, levels and challenges ---------------------------------------------
 
@@ -434,7 +498,7 @@ class Engagement:
             chosen = list(members) if members is not None else None
             outcome = self._recognition.backfill(connection, ruleset, chosen, after_commit)
             if notify:
-                _announce_outcome(after_commit, outcome)
+                self._announcer.outcome(connection, after_commit, outcome)
             return outcome.awarded
 
     def grant_badge(
@@ -461,7 +525,7 @@ class Engagement:
                 after_commit=after_commit,
             )
             if new:
-                _announce_outcome(after_commit, Outcome(awarded=[award]))
+                self._announcer.outcome(connection, after_commit, Outcome(awarded=[award]))
             return award
 
     def revoke_badge(
@@ -488,7 +552,7 @@ class Engagement:
                 reason=reason,
                 after_commit=after_commit,
             )
-            _announce_outcome(after_commit, Outcome(revoked=revoked))
+            self._announcer.outcome(connection, after_commit, Outcome(revoked=revoked))
             return revoked
 
     # -- leaderboards -------------------------------------------------------------
@@ -776,34 +840,6 @@ def _instant(at: datetime | None) -> float:
     if at.tzinfo is None:
         raise InvalidInputError("at: give an aware datetime (with a time zone)")
     return at.timestamp()
-
-
-def _announce_award(after_commit: list[AfterCommit], award: Award) -> None:
-    if signals.action_recorded.receivers:
-        after_commit.append(partial(_send, signals.action_recorded, award=award))
-    if award.points > 0 and signals.points_awarded.receivers:
-        after_commit.append(partial(_send, signals.points_awarded, award=award))
-
-
-def _announce_outcome(after_commit: list[AfterCommit], outcome: Outcome) -> None:
-    for signal, name, payloads in (
-        (signals.badge_awarded, "badge", outcome.awarded),
-        (signals.badge_revoked, "badge", outcome.revoked),
-        (signals.level_reached, "level", outcome.levels),
-        (signals.challenge_completed, "completion", outcome.completed),
-    ):
-        if payloads and signal.receivers:
-            for payload in payloads:
-                after_commit.append(partial(_send, signal, **{name: payload}))
-
-
-def _send(signal: NamedSignal, **payload: Any) -> None:
-    """Send ``signal`` to each receiver in turn; one that raises is logged and skipped."""
-    for receiver in signal.receivers_for(None):
-        try:
-            receiver(None, **payload)
-        except Exception:
-            logger.exception("receiver %r of signal %r failed", receiver, signal.name)
 
 
 def _run(after_commit: list[AfterCommit]) -> None:

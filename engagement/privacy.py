@@ -5,7 +5,8 @@ takes effect on every board in the same transaction.  Erasure removes what
 identifies the person (their id, name, time zone, locale, the texts they wrote, the
 reasons HR typed about them) and keeps the numbers, so programme aggregates and
 other members' totals do not change: the erased member's rows live on under a
-random pseudonym that nothing links back to the person.  Erasure is the one case
+random pseudonym that nothing links back to the person.  Outbox messages about
+the member are dropped.  Erasure is the one case
 where append-only tables are edited; it is the law's exception, not a revocation.
 """
 
@@ -25,6 +26,7 @@ from .leaderboards import book as scorebook
 from .leaderboards.book import Owner
 from .leaderboards.tables import group_members, scores
 from .members import Member, get_member, lock_order
+from .outbox.tables import outbox
 from .tables import actions, ledger, members, revocations
 
 ERASED_PREFIX = "erased-"
@@ -109,8 +111,24 @@ def erase(connection: Connection, member_id: str) -> Erasure:
         update(badge_awards).where(badge_awards.c.member_pk == pk).values(reason=None)
     )
     connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
+    _forget_messages(connection, member_id, pseudonym)
     scorebook.member_changed(connection, pk, Owner(_team(connection, pk), False))
     return Erasure(member_id, pseudonym, int(texts or 0), len(named))
+
+
+def _forget_messages(connection: Connection, member_id: str, pseudonym: str) -> None:
+    """Drop the outbox messages about the member (news of an erased person must not
+    go out) and name the pseudonym in colleagues' messages that mention them."""
+    connection.execute(delete(outbox).where(outbox.c.member_id == member_id))
+    quoted = json.dumps(member_id)
+    for message_id, payload in connection.execute(select(outbox.c.id, outbox.c.payload)).all():
+        text = json.dumps(payload)
+        if quoted in text:
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id)
+                .values(payload=json.loads(text.replace(quoted, json.dumps(pseudonym))))
+            )
 
 
 def _rewrite_explanations(

@@ -2,6 +2,12 @@
 
 Receivers never hear about work that was rolled back.  A receiver that raises is
 logged and does not break recording.  Test with ``signal.connected_to(receiver)``.
+
+Each signal is sent with ``sender=None`` and one keyword argument, its payload, a
+frozen dataclass.  Imports (``record_many``) and backfills
+(``award_pending_badges``) only send them with ``notify=True``; ``replay`` never
+does.  The same events go to the outbox of an engine made with ``outbox=True``
+(see :mod:`engagement.outbox`), named as the signals are (``badge-awarded``…).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ action_recorded = _signals.signal("action-recorded")
 
 points_awarded = _signals.signal("points-awarded")
 """An action earned more than zero points. Keyword ``award``: the :class:`engagement.Award`."""
+
+kudos_given = _signals.signal("kudos-given")
+"""A member named a colleague in an action whose verb takes a ``target`` (kudos, a
+referral). Keyword ``kudos``: a :class:`engagement.KudosGiven`."""
 
 action_revoked = _signals.signal("action-revoked")
 """An action was revoked. Keyword ``revocation``: the :class:`engagement.Revocation`."""

@@ -170,6 +170,46 @@ def badge_engine() -> Iterator[Callable[..., Engagement]]:
         engagement.database.dispose()
 
 
+RECOGNITION_RULES = """
+levels:
+  - {points: 0, name: Newcomer}
+  - {points: 10, name: Active}
+badges:
+  - {id: first-share, name: First share, criteria: {kind: first, verbs: [share]}}
+  - {id: spotlight, name: Spotlight, criteria: {kind: manual}}
+challenges:
+  - id: sprint
+    name: Sprint
+    starts: 2026-07-01
+    ends: 2026-07-31
+    goal: {kind: count, verbs: [share]}
+    target: 1
+"""
+"""A first share earns every kind of event: points, a badge, a level, a challenge."""
+
+
+@pytest.fixture
+def recognising(database_url: str) -> Iterator[Callable[..., Engagement]]:
+    """Engines on SQLite and PostgreSQL with :data:`RECOGNITION_RULES`, members alice,
+    bob and carol; ``outbox=True`` gives them an outbox.  Engines built by one test
+    share its database."""
+    created: list[Engagement] = []
+
+    def build(*, outbox: bool = False) -> Engagement:
+        engagement = Engagement(database_url, outbox=outbox)
+        if not created:
+            engagement.create_schema()
+            engagement.activate_rules(engagement.load_rules_text(BASE_RULES + RECOGNITION_RULES))
+            for member, name in (("alice", "Alice"), ("bob", "Bob"), ("carol", None)):
+                engagement.upsert_member(member, display_name=name, timezone="Europe/Paris")
+        created.append(engagement)
+        return engagement
+
+    yield build
+    for engagement in created:
+        engagement.close()
+
+
 Share = Callable[..., dict[str, Any]]
 
 

@@ -148,3 +148,23 @@ def test_the_commands_export_and_erase(
     assert main(["erase-member", "ana", "--db", database_url, "--yes"]) == 0
     assert capsys.readouterr().out.startswith("ana erased: now erased-")
     assert engine.get_member("ana") is None
+
+
+def test_erasure_drops_outbox_messages_about_the_member_and_renames_mentions(
+    board_engine: BoardEngine, act: Act, database_url: str
+) -> None:
+    board_engine(MEMBERS)
+    with Engagement(database_url, outbox=True) as engine:
+        for action in (
+            act("ben", text=_text("ben")),
+            act("ana", "kudos", target="ben", text="Thanks Ben for the intro!"),
+        ):
+            engine.record(action)
+        about_ben = [m for m in engine.outbox_messages(limit=None) if m.member == "ben"]
+        assert about_ben  # his own share was announced
+        erasure = engine.erase_member("ben")
+        left = engine.outbox_messages(limit=None)
+        assert [m for m in left if m.member in ("ben", erasure.pseudonym)] == []
+        text = json.dumps([m.payload for m in left])
+        assert '"ben"' not in text
+        assert erasure.pseudonym in text  # ana's kudos to him

@@ -42,6 +42,10 @@ class BadgeRevoked:
 
 @dataclass(frozen=True, slots=True)
 class LevelReached:
+    """A member's cumulative points reached a new level: ``level`` is its number,
+    ``name`` its name in the member's language (else the rule file's default) and
+    ``points`` the member's total when it was reached."""
+
     member: str
     level: int
     name: str
@@ -50,6 +54,9 @@ class LevelReached:
 
 @dataclass(frozen=True, slots=True)
 class ChallengeCompleted:
+    """A member reached a challenge's goal; ``team`` is the team they counted for
+    and ``action_key`` the action that completed it (``None`` from a backfill)."""
+
     member: str
     challenge: str
     team: str | None
