@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from .analytics.tables import metric_reports
 from .badges.tables import badge_awards, badge_revocations, challenge_completions
 from .exceptions import UnknownMemberError
 from .leaderboards import book as scorebook
@@ -152,7 +153,7 @@ def _rewrite_explanations(
 def export(connection: Connection, member_id: str) -> dict[str, Any]:
     """Everything the engine holds on ``member_id``, as JSON-ready data (a subject
     access request): profile, actions with their texts, ledger, badges, challenge
-    completions, board rows and groups."""
+    completions, reach reported later, board rows and groups."""
     pk = _pk(connection, member_id)
     profile = connection.execute(select(members).where(members.c.id == pk)).one()._asdict()
     revoked = {
@@ -210,6 +211,15 @@ def export(connection: Connection, member_id: str) -> dict[str, Any]:
             _public(row._asdict())
             for row in connection.execute(
                 select(scores).where(scores.c.member_pk == pk).order_by(scores.c.period)
+            )
+        ],
+        "metric_reports": [
+            {**_public(row._asdict()), "key": keys.get(row.action_id)}
+            for row in connection.execute(
+                select(metric_reports)
+                .join(actions, actions.c.id == metric_reports.c.action_id)
+                .where(actions.c.member_pk == pk)
+                .order_by(metric_reports.c.id)
             )
         ],
         "groups": sorted(

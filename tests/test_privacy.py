@@ -119,6 +119,7 @@ def test_export_holds_everything_on_the_member(board_engine: BoardEngine, act: A
     engine = board_engine(MEMBERS)
     _history(engine, act)
     first = engine.ledger("ana")[0].key
+    engine.report_metrics(first, impressions=120, clicks=3)
     engine.revoke(first, "shared by mistake")
     data = engine.export_member("ana")
     assert json.loads(json.dumps(data)) == data
@@ -131,6 +132,9 @@ def test_export_holds_everything_on_the_member(board_engine: BoardEngine, act: A
     assert sorted(e["entry_kind"] for e in data["ledger"]) == ["award", "award", "revocation"]
     assert {row["period"] for row in data["leaderboard_rows"]} >= {"all", "week:2026-11-16"}
     assert data["groups"] == ["pilot"]
+    assert [(r["key"], r["impressions"], r["clicks"]) for r in data["metric_reports"]] == [
+        (first, 120, 3)
+    ]
     assert data["actions_naming_member"] == 0
     assert engine.export_member("ben")["actions_naming_member"] == 3
 
