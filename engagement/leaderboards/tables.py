@@ -27,9 +27,8 @@ from ..tables import Id, metadata
 scores = Table(
     "engagement_scores",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("member_pk", Id, ForeignKey("engagement_members.id"), nullable=False),
-    Column("period", String(80), nullable=False, comment="week:2026-11-16, all, season:q4…"),
+    Column("member_pk", Id, ForeignKey("engagement_members.id"), primary_key=True),
+    Column("period", String(80), primary_key=True, comment="week:2026-11-16, all, season:q4…"),
     Column("points", Integer, nullable=False, default=0),
     Column("variety", Integer, nullable=False, default=0, comment="Distinct values in marks."),
     Column("actions", Integer, nullable=False, default=0, comment="Actions not revoked."),
@@ -42,7 +41,9 @@ scores = Table(
     ),
     Column("team", String(255)),
     Column("visible", Boolean, nullable=False, default=False, comment="The member opted in."),
-    UniqueConstraint("member_pk", "period"),
+    # On SQLite the rows are stored in key order: a member's rows for one action's
+    # periods share a page or two, so a commit writes fewer pages.
+    sqlite_with_rowid=False,
 )
 Index(
     "ix_engagement_scores_board_points",
