@@ -26,6 +26,7 @@ real rows are wider, which would only slow the naive baseline's scans down.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import json
 import math
@@ -40,10 +41,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateIndex, DropIndex
+from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 
 from engagement import DEFAULT_RULES_PATH, Engagement
-from engagement.tables import actions, ledger, members, revocations
+from engagement.leaderboards.tables import scores
+from engagement.tables import actions, ledger, members, revocations, rulesets
 
 FORMAT = 1
 """Bump when the generated rows change, so stale cached files are not reused."""
@@ -126,7 +128,21 @@ class Spec:
 
     @property
     def name(self) -> str:
-        return f"leaderboards-{self.members}m-{self.actions}a-s{self.seed}-f{FORMAT}.db"
+        return (
+            f"leaderboards-{self.members}m-{self.actions}a-s{self.seed}-f{FORMAT}"
+            f"-{schema_digest()}.db"
+        )
+
+
+def schema_digest() -> str:
+    """A digest of the tables the generator writes, as the engine defines them now: a
+    cached file written for other definitions is not reused."""
+    dialect = sqlite_dialect.dialect()
+    ddl = "".join(
+        str(CreateTable(table).compile(dialect=dialect))
+        for table in (members, actions, ledger, revocations, rulesets)
+    )
+    return hashlib.sha256(ddl.encode()).hexdigest()[:8]
 
 
 def teams() -> list[tuple[str, str, float]]:
@@ -446,10 +462,18 @@ def cached(spec: Spec, directory: Path) -> tuple[Path, bool]:
 
 
 def working_copy(source: Path, target: Path) -> None:
-    """A copy of a cached (closed, checkpointed) data file to measure on."""
+    """A copy of a cached (closed, checkpointed) data file to measure on, with the
+    score table (derived, empty in the cache) and any table added to the engine since
+    the file was written created as the engine defines them now."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)
+    engine = Engagement(f"sqlite:///{target}")
+    try:
+        scores.drop(engine.database, checkfirst=True)
+        engine.create_schema()
+    finally:
+        engine.close()
 
 
 # -- PostgreSQL -------------------------------------------------------------------------

@@ -218,24 +218,33 @@ class Statement:
 
 
 def label(sql: str) -> str:
-    """A short name for a statement the leaderboard code sends, from its SQL."""
+    """A short name for a statement the leaderboard code sends, from its SQL (the
+    shapes of both the original queries and those of the proposed changes)."""
     flat = " ".join(sql.split())
     lowered = flat.lower()
     if "engagement_rulesets" in lowered:
         return "active ruleset version"
     if "engagement_scores" not in lowered:
         return "the member" if "engagement_members" in lowered else flat[:60]
-    if "count(*)" in lowered and "group by" in lowered:
+    if "count(case" in lowered:
+        return "participants and rows ahead"
+    if "distinct" in lowered:
+        return "rank: distinct scores above"
+    if "coalesce(sum(" in lowered:
         return "rank: distinct scores and rows above"
     if "group by" in lowered:
         return "counts per score, neighbours' range"
     if "count(*)" in lowered:
         return "participants"
-    if "limit" in lowered and ".points asc" in lowered:
-        return "the k above"
-    if "limit" in lowered and ".points <" in lowered:
-        return "the k below"
     if "limit" in lowered:
+        if ".points asc" in lowered or ".variety asc" in lowered:
+            return "the k above"
+        if ".member_pk desc" in lowered:
+            return "ties above"
+        if ".points <" in lowered or ".variety <" in lowered:
+            return "the k below"
+        if ".member_pk >" in lowered:
+            return "ties below"
         return "the top rows"
     if ".member_pk =" in lowered:
         return "the member's score row"

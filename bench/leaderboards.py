@@ -3,7 +3,7 @@ on a SQLite file and on PostgreSQL, beside the naive ``GROUP BY`` over the ledge
 
 Run ``python -m bench.leaderboards`` from the repository root (``--quick`` for a
 smoke test, ``--write`` to put the results in ``docs/performance.md`` between the
-``bench.leaderboards`` markers).  It
+``bench.leaderboards`` markers; every run writes them to ``bench/results/`` too).  It
 
 1. generates the data set once (:mod:`bench.leaderboard_data`, cached under
    ``bench/results/``), copies it to a scratch file and into a private PostgreSQL
@@ -149,8 +149,9 @@ def measure(engine: Engagement, ctx: Context, result: Backend) -> None:
         print(f"  {result.name} run {run + 1}: {time.perf_counter() - began:.0f} s")
         for query in ctx.queries:
             engine_p50 = percentile_ms(result.latencies[query.name, ENGINE][run], 0.5)
-            naive_p50 = percentile_ms(result.latencies[query.name, NAIVE][run], 0.5)
-            print(f"    {query.name:<28} engine p50 {engine_p50:8.2f} ms   naive {naive_p50:9.1f}")
+            naive = result.latencies.get((query.name, NAIVE))
+            naive_p50 = f"{percentile_ms(naive[run], 0.5):9.1f}" if naive else "-"
+            print(f"    {query.name:<28} engine p50 {engine_p50:8.2f} ms   naive {naive_p50}")
 
 
 def warm(engine: Engagement, ctx: Context, periods: dict[str, Any]) -> None:
@@ -160,7 +161,8 @@ def warm(engine: Engagement, ctx: Context, periods: dict[str, Any]) -> None:
         if query.kind == "top":
             for _ in range(5):
                 queries.engine_top(engine, query.period, ctx.at, query.team)
-            queries.naive_top(engine.database, periods[query.period], query.team)
+            if ctx.sizes.naive_repeats:
+                queries.naive_top(engine.database, periods[query.period], query.team)
         else:
             for sample in ctx.samples[query.period][:20]:
                 queries.engine_around(engine, query.period, ctx.at, sample.member_id)
@@ -178,13 +180,14 @@ def _time_top(
     board: Any = None
     for _ in range(ctx.sizes.top_repeats):
         ns, board = queries.timed(
-            lambda: queries.engine_top(engine, query.period, ctx.at, query.team)
+            partial(queries.engine_top, engine, query.period, ctx.at, query.team)
         )
         result.add(query.name, ENGINE, run, ns)
+    naive = None
     for _ in range(ctx.sizes.naive_repeats):
         ns, naive = queries.timed(partial(queries.naive_top, database, period, query.team))
         result.add(query.name, NAIVE, run, ns)
-    if run == 0:
+    if run == 0 and naive is not None:
         mine = [(e.member, e.score) for e in board.entries]
         if mine != naive:
             result.mismatches.append(f"{query.name}: engine {mine[:3]}…, naive {naive[:3]}…")
@@ -280,7 +283,7 @@ def prepare_sqlite(source: Path, workdir: Path, result: Backend) -> Engagement:
     path = workdir / "leaderboards.db"
     began = time.perf_counter()
     data.working_copy(source, path)
-    result.prepared_s["copy of the cached file"] = time.perf_counter() - began
+    result.prepared_s["copy of the cached file, score table"] = time.perf_counter() - began
     engine = Engagement(f"sqlite:///{path}")
     _rebuild(engine, result)
     began = time.perf_counter()
@@ -371,9 +374,12 @@ def describe_data(engine: Engagement, ctx: Context) -> dict[str, Any]:
         def one(sql: str) -> Any:
             return connection.exec_driver_sql(sql).one()
 
-        n, opted, never = one(
-            "SELECT count(*), sum(CASE WHEN opted_in THEN 1 ELSE 0 END), "
-            "sum(CASE WHEN event_seq = 0 THEN 1 ELSE 0 END) FROM engagement_members"
+        n, opted = one(
+            "SELECT count(*), sum(CASE WHEN opted_in THEN 1 ELSE 0 END) FROM engagement_members"
+        )
+        (never,) = one(
+            "SELECT count(*) FROM engagement_members m WHERE NOT EXISTS "
+            "(SELECT 1 FROM engagement_actions a WHERE a.member_pk = m.id)"
         )
         count, first, last = one("SELECT count(*), min(at), max(at) FROM engagement_actions")
         (revoked,) = one("SELECT count(*) FROM engagement_revocations")
@@ -475,9 +481,14 @@ def render(
         "`Engagement.standing(member, period, at=…, k=3)`), each in its own transaction; "
         f"median over {ctx.runs} runs of each run's nearest-rank percentiles. Per run, "
         f"each top-20 board is read {sizes.top_repeats} times and around-me asked for "
-        f"{sizes.samples} members per board; the naive queries, far slower, run "
-        f"{sizes.naive_repeats} times per board and for {sizes.naive_samples} members per "
-        "board (one of each kind in turn), so their p95 and p99 are about their maximum.",
+        f"{sizes.samples} members per board; "
+        + (
+            f"the naive queries, far slower, run {sizes.naive_repeats} times per board and "
+            f"for {sizes.naive_samples} members per board (one of each kind in turn), so "
+            "their p95 and p99 are about their maximum."
+            if sizes.naive_repeats
+            else "the naive baseline was skipped (`--no-naive`)."
+        ),
         "",
         "| Query | Backend | Engine p50 | p95 | p99 | Naive p50 | p95 | p99 "
         "| Naive ÷ engine | Target p50 | |",
@@ -498,7 +509,6 @@ def render(
             )
             if not met:
                 verdicts.append(f"{query.name} on {backend.name} (p50 {_ms(e[0])} ms)")
-    checked = [b for b in backends if not b.mismatches]
     lines += [
         "",
         "**Targets**: "
@@ -507,21 +517,7 @@ def render(
             if not verdicts
             else f"missed by {'; '.join(verdicts)}; the rest met theirs."
         )
-        + " **Same answers**: "
-        + (
-            "on "
-            + " and ".join(b.name for b in checked)
-            + ", every engine top-20 equals the naive one (members and points, in order), "
-            "and every naive around-me gives the engine's points and (where the engine "
-            "shows it) rank."
-            if checked
-            else ""
-        )
-        + "".join(
-            f" On {b.name}, {len(b.mismatches)} differ, for instance {b.mismatches[0]}."
-            for b in backends
-            if b.mismatches
-        ),
+        + f" **Same answers**: {_same_answers(backends, bool(sizes.naive_repeats))}",
         "",
         "### Around me, by where the member stands",
         "",
@@ -571,6 +567,10 @@ def render(
         "`bench/results/leaderboards-plans.txt`). The call's own time includes Python, "
         "SQLAlchemy, `BEGIN`/`COMMIT` and fetching.",
         "",
+        "In short, the costliest statement of each diagnosed call:",
+        "",
+        *(f"- {line}" for line in costliest(backends)),
+        "",
     ]
     for backend in backends:
         for described, ms, statements in backend.diagnoses:
@@ -595,6 +595,45 @@ def render(
         END,
     ]
     return "\n".join(lines) + "\n"
+
+
+def costliest(backends: Sequence[Backend]) -> list[str]:
+    """One line per diagnosed call: its costliest statement, its share of the
+    statements' time, how it reads the board, and what PostgreSQL says it touched."""
+    lines = []
+    for backend in backends:
+        for described, ms, statements in backend.diagnoses:
+            if not statements:
+                continue
+            worst = max(statements, key=lambda s: s.ms)
+            spent = sum(s.ms for s in statements) or 1.0
+            facts = [plan_gist(worst.plan)]
+            stripped = [line.strip() for line in worst.plan]
+            facts += [t for t in stripped if t.startswith("Rows Removed by Filter")][:1]
+            facts += [t for t in stripped if t.startswith("Buffers")][:1]
+            lines.append(
+                f"{described}, {backend.name} ({ms:.1f} ms): {worst.label}, "
+                f"{worst.ms:.1f} ms ({100 * worst.ms / spent:.0f} % of its statements' time); "
+                + "; ".join(f for f in facts if f)
+            )
+    return lines
+
+
+def _same_answers(backends: Sequence[Backend], compared: bool) -> str:
+    if not compared:
+        return "not checked: the naive baseline was skipped (`--no-naive`)."
+    agreed = [b.name for b in backends if not b.mismatches]
+    text = (
+        f"on {' and '.join(agreed)}, every engine top-20 equals the naive one (members and "
+        "points, in order), and every naive around-me gives the engine's points and "
+        "(where the engine shows it) rank."
+        if agreed
+        else ""
+    )
+    for b in backends:
+        if b.mismatches:
+            text += f" On {b.name}, {len(b.mismatches)} differ, for instance {b.mismatches[0]}."
+    return text.strip()
 
 
 def plan_gist(plan: Sequence[str]) -> str:
@@ -644,6 +683,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (3)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--no-naive", action="store_true", help="engine only: to compare engine changes quickly"
+    )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL database URL")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     args = parser.parse_args(argv)
@@ -653,8 +695,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.actions or base.actions,
         args.samples or base.samples,
         base.top_repeats,
-        base.naive_repeats,
-        base.naive_samples,
+        0 if args.no_naive else base.naive_repeats,
+        0 if args.no_naive else base.naive_samples,
     )
     pinned = pin_to_one_core()
     source = read_source_state()
@@ -714,9 +756,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(section)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "leaderboards-plans.txt").write_text(plans_text(backends), encoding="utf-8")
-    quick = RESULTS / f"{NAME}{'-quick' if args.quick else ''}.md"
-    quick.write_text(section, encoding="utf-8")
-    if args.write:
+    saved = RESULTS / f"{NAME}{'-quick' if args.quick else ''}.md"
+    saved.write_text(section, encoding="utf-8")
+    if args.write and args.quick:
+        print(f"--quick: written to {saved} only, never to docs/performance.md")
+    elif args.write:
         write_section(ROOT / "docs" / "performance.md", NAME, section)
         print("written to docs/performance.md")
     return 0
