@@ -2,8 +2,10 @@
 
 Every query runs over one (period, visibility[, team]) range of an index ordered by
 score, so reading the top of a board costs the same with a hundred members or a
-hundred thousand; ranking a member counts the rows ahead of them in that range
-(see docs/performance.md for what that costs at 100,000 members).
+hundred thousand, apart from counting its participants; placing a member counts the
+board's rows once (participants and rows ahead in one pass), and finds neighbours
+and distinct scores above by seeking in the index, never by walking the board from
+one end (see docs/performance.md for what that costs at 100,000 members).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select
 
 from ..exceptions import InvalidInputError, UnknownMemberError
 from ..tables import members
@@ -108,6 +110,51 @@ def _ahead(connection: Connection, board: Board, score: int) -> tuple[int, int]:
     return int(distinct_scores), int(rows)
 
 
+def _participants_and_ahead(connection: Connection, board: Board, score: int) -> tuple[int, int]:
+    """(rows on the board, rows with a higher score): one pass over the board's range
+    of an index, where counting each separately would read the rows ahead twice."""
+    total, ahead = connection.execute(
+        select(func.count(), func.count(case((board.score > score, 1)))).where(*board.where())
+    ).one()
+    return int(total), int(ahead)
+
+
+def _distinct_above(connection: Connection, board: Board, score: int, cap: int | None) -> int:
+    """Distinct scores above ``score``, counted up to ``cap`` (all of them if ``None``),
+    reading from the top of the board: ranks past ``cap`` are not shown."""
+    higher = select(board.score).where(*board.where(), board.score > score).distinct()
+    if cap is not None:
+        higher = higher.order_by(board.score.desc()).limit(cap)
+    return int(connection.execute(select(func.count()).select_from(higher.subquery())).scalar_one())
+
+
+def _neighbours(
+    connection: Connection, board: Board, score: int, member_pk: int, k: int, *, up: bool
+) -> list[Any]:
+    """The ``k`` rows next to the member on one side, nearest first.
+
+    Two index range reads, the member's ties then the scores beyond: as one query with
+    ``score > mine OR (score = mine AND pk < me)`` the database cannot seek, and walks
+    the board from its far end, past every row on that side.
+    """
+    if k == 0:
+        return []
+    if up:
+        tied = _rows(board).where(board.score == score, scores.c.member_pk < member_pk)
+        tied = tied.order_by(scores.c.member_pk.desc())
+        beyond = _rows(board).where(board.score > score)
+        beyond = beyond.order_by(board.score.asc(), scores.c.member_pk.desc())
+    else:
+        tied = _rows(board).where(board.score == score, scores.c.member_pk > member_pk)
+        tied = tied.order_by(scores.c.member_pk.asc())
+        beyond = _rows(board).where(board.score < score)
+        beyond = beyond.order_by(board.score.desc(), scores.c.member_pk.asc())
+    rows = list(connection.execute(tied.limit(k)))
+    if len(rows) < k:
+        rows += connection.execute(beyond.limit(k - len(rows)))
+    return rows
+
+
 def top(
     connection: Connection, board: Board, display: Display, limit: int, offset: int = 0
 ) -> tuple[int, list[Standing]]:
@@ -150,26 +197,14 @@ def around(
     ).first()
     public = own is not None and _on_board(connection, board, own)
     mine = _score(board, own) if own is not None else 0
-    total = participants(connection, board) + (0 if public else 1)
-    distinct_above, ahead = _ahead(connection, board, mine)
-    rank = distinct_above + 1
-    order = (board.score, scores.c.member_pk)
-    above = list(
-        connection.execute(
-            _rows(board)
-            .where(or_(board.score > mine, and_(board.score == mine, scores.c.member_pk < me.id)))
-            .order_by(order[0].asc(), order[1].desc())
-            .limit(k)
-        )
-    )[::-1]
-    below = list(
-        connection.execute(
-            _rows(board)
-            .where(or_(board.score < mine, and_(board.score == mine, scores.c.member_pk > me.id)))
-            .order_by(order[0].desc(), order[1].asc())
-            .limit(k)
-        )
-    )
+    on_board, ahead = _participants_and_ahead(connection, board, mine)
+    total = on_board + (0 if public else 1)
+    # Past the rule file's exact ranks only a band is shown, so counting distinct
+    # scores can stop once the member and their k neighbours above are out of reach.
+    cap = None if display.exact_ranks is None else display.exact_ranks + k + 1
+    rank = _distinct_above(connection, board, mine, cap) + 1
+    above = _neighbours(connection, board, mine, me.id, k, up=True)[::-1]
+    below = _neighbours(connection, board, mine, me.id, k, up=False)
     counts = _counts_between(connection, board, [_score(board, r) for r in above + below], mine)
     if not public:
         counts[mine] = counts.get(mine, 0) + 1  # the member, where they would stand
