@@ -134,6 +134,11 @@ def test_neighbours_show_exact_ranks_only_within_the_top_n(
         ("m6", None, 88),
     ]
     assert (last.me.rank, last.me.top_percent, last.participants) == (None, 100, 8)
+    pages = [engine.leaderboard("week", at=WEDNESDAY, limit=2, offset=n) for n in (1, 5)]
+    assert [[(s.member, s.rank, s.top_percent) for s in p.entries] for p in pages] == [
+        [("m1", 2, 25), ("m2", None, 38)],
+        [("m5", None, 75), ("m6", None, 88)],
+    ]
 
 
 BOARD_RULES_EXACT = """
