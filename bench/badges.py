@@ -28,9 +28,10 @@ from engagement import DEFAULT_RULES_PATH, Engagement
 from . import workload
 from .report import BADGE_BUDGET, percentile_ms
 from .run import pin_to_one_core, scoring_rules
+from .sections import markers, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-START, END = "<!-- bench.badges: start -->", "<!-- bench.badges: end -->"
+START, END = markers("badges")
 RULES = {
     "with badges (default rules)": DEFAULT_RULES_PATH.read_text(encoding="utf-8"),
     "scoring only (no badges)": "",
@@ -143,17 +144,6 @@ def render(results: dict[tuple[str, str], list[list[int]]], pinned: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(section: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -166,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render(measure(args.runs, args.history, args.warm, args.cold), pinned)
     print(section)
     if args.write:
-        write(section, ROOT / "docs" / "performance.md")
+        write_section(ROOT / "docs" / "performance.md", "badges", section)
     return 0
 
 

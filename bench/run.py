@@ -73,6 +73,7 @@ from .report import (
     results_table,
     sort_key,
 )
+from .sections import marked_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -951,20 +952,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(results_table(results.measurements)))
     output.parent.mkdir(parents=True, exist_ok=True)
     report = render(results)
-    if output.exists():  # keep the section bench.badges wrote, if any
-        kept = _badge_section(output.read_text(encoding="utf-8"))
+    if output.exists():  # keep the sections bench.badges, bench.leaderboards… wrote
+        kept = marked_sections(output.read_text(encoding="utf-8"))
         report = report.rstrip("\n") + ("\n\n" + kept if kept else "\n")
     output.write_text(report, encoding="utf-8")
     print(f"\nreport: {output} (measured in {results.elapsed_s / 60:.1f} min)")
     return 0
-
-
-def _badge_section(text: str) -> str:
-    from .badges import END, START
-
-    if START not in text or END not in text:
-        return ""
-    return START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n"
 
 
 if __name__ == "__main__":

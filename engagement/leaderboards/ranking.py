@@ -2,17 +2,20 @@
 
 Every query runs over one (period, visibility[, team]) range of an index ordered by
 score, so reading the top of a board costs the same with a hundred members or a
-hundred thousand; ranking a member counts the rows ahead of them in that range
-(see docs/performance.md for what that costs at 100,000 members).
+hundred thousand, apart from counting its participants; placing a member counts the
+board's rows once (participants and rows ahead in one pass), and finds neighbours
+and distinct scores above by seeking in the index, never by walking the board from
+one end (see docs/performance.md for what that costs at 100,000 members).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import BindParameter, Connection, bindparam, case, func, select
 
 from ..exceptions import InvalidInputError, UnknownMemberError
 from ..tables import members
@@ -53,22 +56,16 @@ class Board:
             raise InvalidInputError(f"metric: {self.metric!r} is not one of {list(METRICS)}")
 
     @property
-    def score(self) -> ColumnElement[int]:
-        return scores.c.points if self.metric == "points" else scores.c.variety
+    def sql(self) -> _Statements:
+        """This board's statements (shared by every board of its shape)."""
+        scope = self.scope
+        kind = "team" if scope.team is not None else "group" if scope.group is not None else "all"
+        return _statements(kind, self.metric)
 
-    def where(self) -> list[ColumnElement[bool]]:
-        clauses = [scores.c.period == self.period, scores.c.visible.is_(True)]
-        if self.scope.team is not None:
-            clauses.append(scores.c.team == self.scope.team)
-        if self.scope.group is not None:
-            clauses.append(
-                scores.c.member_pk.in_(
-                    select(group_members.c.member_pk).where(
-                        group_members.c.group_id == self.scope.group
-                    )
-                )
-            )
-        return clauses
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the board's bind parameters."""
+        return {"period": self.period, "team": self.scope.team, "group": self.scope.group}
 
 
 _COLUMNS = (
@@ -83,29 +80,120 @@ _COLUMNS = (
 )
 
 
-def _rows(board: Board) -> Select[Any]:
-    return select(*_COLUMNS).join(members, members.c.id == scores.c.member_pk).where(*board.where())
+class _Statements:
+    """Every statement of one board shape (scope kind and metric), built once with
+    bind parameters: building a Core statement and its cache key for each call cost
+    more than running it (about 0.4 ms against 0.05 ms per statement on SQLite), and a
+    board call sends up to nine.
+
+    Parameters: ``period``, ``team``, ``group`` (the board), ``score`` and ``pk`` (the
+    member's), ``k``, ``cap``, ``limit``, ``offset``, ``low`` and ``high``.
+    """
+
+    def __init__(self, kind: str, metric: Metric) -> None:
+        score = scores.c.points if metric == "points" else scores.c.variety
+        pk = scores.c.member_pk
+        where = [scores.c.period == bindparam("period"), scores.c.visible.is_(True)]
+        if kind == "team":
+            where.append(scores.c.team == bindparam("team"))
+        elif kind == "group":
+            where.append(
+                pk.in_(
+                    select(group_members.c.member_pk).where(
+                        group_members.c.group_id == bindparam("group")
+                    )
+                )
+            )
+        rows = select(*_COLUMNS).join(members, members.c.id == pk).where(*where)
+        self.page = (
+            rows.order_by(score.desc(), pk).limit(bindparam("limit")).offset(bindparam("offset"))
+        )
+        self.participants = select(func.count()).select_from(scores).where(*where)
+        # One pass over the board gives both, where counting each apart reads the
+        # rows ahead twice.
+        self.participants_and_ahead = (
+            select(func.count(), func.count(case((score > bindparam("score"), 1))))
+            .select_from(scores)
+            .where(*where)
+        )
+        higher = select(score).where(*where, score > bindparam("score")).distinct()
+        self.distinct_above = select(func.count()).select_from(higher.subquery())
+        self.distinct_above_capped = select(func.count()).select_from(
+            higher.order_by(score.desc()).limit(bindparam("cap")).subquery()
+        )
+        # Neighbours: the member's ties (by pk), then the scores beyond, each an index
+        # range read.  As one query, ``score > mine OR (score = mine AND pk < me)``
+        # cannot seek: the database walks the board from its far end.
+        k: BindParameter[int] = bindparam("k")
+        self.tied_above = (
+            rows.where(score == bindparam("score"), pk < bindparam("pk"))
+            .order_by(pk.desc())
+            .limit(k)
+        )
+        self.beyond_above = (
+            rows.where(score > bindparam("score")).order_by(score.asc(), pk.desc()).limit(k)
+        )
+        self.tied_below = (
+            rows.where(score == bindparam("score"), pk > bindparam("pk")).order_by(pk).limit(k)
+        )
+        self.beyond_below = (
+            rows.where(score < bindparam("score")).order_by(score.desc(), pk).limit(k)
+        )
+        self.counts_between = (
+            select(score, func.count())
+            .where(*where, score >= bindparam("low"), score <= bindparam("high"))
+            .group_by(score)
+        )
 
 
-def participants(connection: Connection, board: Board) -> int:
-    return int(
-        connection.execute(select(func.count()).select_from(scores).where(*board.where())).scalar()
-        or 0
+@cache
+def _statements(kind: str, metric: Metric) -> _Statements:
+    return _Statements(kind, metric)
+
+
+_MEMBER = select(members.c.id, members.c.member_id, members.c.display_name, members.c.team).where(
+    members.c.member_id == bindparam("member_id")
+)
+_OWN_ROW = (
+    select(*_COLUMNS)
+    .join(members, members.c.id == scores.c.member_pk)
+    .where(scores.c.member_pk == bindparam("pk"), scores.c.period == bindparam("period"))
+)
+_IN_GROUP = select(group_members.c.id).where(
+    group_members.c.group_id == bindparam("group"), group_members.c.member_pk == bindparam("pk")
+)
+
+
+def _position(
+    connection: Connection, board: Board, score: int, cap: int | None
+) -> tuple[int, int, int]:
+    """(participants, rows with a higher score, distinct higher scores) for ``score``.
+
+    Distinct scores are counted from the top of the board and only up to ``cap``
+    (all of them if ``None``): past the rule file's exact ranks only a band is shown.
+    """
+    params = {**board.params, "score": score, "cap": cap}
+    total, ahead = connection.execute(board.sql.participants_and_ahead, params).one()
+    distinct = board.sql.distinct_above if cap is None else board.sql.distinct_above_capped
+    return int(total), int(ahead), int(connection.execute(distinct, params).scalar_one())
+
+
+def _neighbours(
+    connection: Connection, board: Board, score: int, member_pk: int, k: int, *, up: bool
+) -> list[Any]:
+    """The ``k`` rows next to the member on one side, nearest first."""
+    if k == 0:
+        return []
+    tied, beyond = (
+        (board.sql.tied_above, board.sql.beyond_above)
+        if up
+        else (board.sql.tied_below, board.sql.beyond_below)
     )
-
-
-def _ahead(connection: Connection, board: Board, score: int) -> tuple[int, int]:
-    """(distinct scores above ``score``, rows above it): one pass over the rows ahead."""
-    above = (
-        select(board.score.label("score"), func.count().label("n"))
-        .where(*board.where(), board.score > score)
-        .group_by(board.score)
-        .subquery()
-    )
-    distinct_scores, rows = connection.execute(
-        select(func.count(), func.coalesce(func.sum(above.c.n), 0))
-    ).one()
-    return int(distinct_scores), int(rows)
+    params = {**board.params, "score": score, "pk": member_pk, "k": k}
+    rows = list(connection.execute(tied, params))
+    if len(rows) < k:
+        rows += connection.execute(beyond, {**params, "k": k - len(rows)})
+    return rows
 
 
 def top(
@@ -114,14 +202,17 @@ def top(
     """``(participants, the entries from position offset + 1)``, best first."""
     _check_page(limit, offset)
     rows = connection.execute(
-        _rows(board).order_by(board.score.desc(), scores.c.member_pk).limit(limit).offset(offset)
+        board.sql.page, {**board.params, "limit": limit, "offset": offset}
     ).all()
-    total = participants(connection, board)
+    if not rows or not offset:
+        total = int(connection.execute(board.sql.participants, board.params).scalar_one())
+        distinct_above = ahead = 0
+    else:
+        cap = None if display.exact_ranks is None else display.exact_ranks + 1
+        total, ahead, distinct_above = _position(connection, board, _score(board, rows[0]), cap)
     if not rows:
         return total, []
-    first = _score(board, rows[0])
-    distinct_above, ahead = _ahead(connection, board, first) if offset else (0, 0)
-    rank, entries, previous = distinct_above + 1, [], first
+    rank, entries, previous = distinct_above + 1, [], _score(board, rows[0])
     for position, row in enumerate(rows):
         score = _score(board, row)
         if score != previous:
@@ -136,40 +227,20 @@ def around(
     """``(participants, the member, the k above, the k below)`` on ``board``."""
     if k < 0 or k > 100:
         raise InvalidInputError(f"k: between 0 and 100 neighbours each side, not {k}")
-    me = connection.execute(
-        select(members.c.id, members.c.member_id, members.c.display_name, members.c.team).where(
-            members.c.member_id == member_id
-        )
-    ).first()
+    me = connection.execute(_MEMBER, {"member_id": member_id}).first()
     if me is None:
         raise UnknownMemberError(f"member: unknown member {member_id!r}")
-    own = connection.execute(
-        select(*_COLUMNS)
-        .join(members, members.c.id == scores.c.member_pk)
-        .where(scores.c.member_pk == me.id, scores.c.period == board.period)
-    ).first()
+    own = connection.execute(_OWN_ROW, {"pk": me.id, "period": board.period}).first()
     public = own is not None and _on_board(connection, board, own)
     mine = _score(board, own) if own is not None else 0
-    total = participants(connection, board) + (0 if public else 1)
-    distinct_above, ahead = _ahead(connection, board, mine)
+    # Distinct scores above need counting only until the member and their k
+    # neighbours above are past the exact ranks: beyond, ranks are not shown.
+    cap = None if display.exact_ranks is None else display.exact_ranks + k + 1
+    on_board, ahead, distinct_above = _position(connection, board, mine, cap)
+    total = on_board + (0 if public else 1)
     rank = distinct_above + 1
-    order = (board.score, scores.c.member_pk)
-    above = list(
-        connection.execute(
-            _rows(board)
-            .where(or_(board.score > mine, and_(board.score == mine, scores.c.member_pk < me.id)))
-            .order_by(order[0].asc(), order[1].desc())
-            .limit(k)
-        )
-    )[::-1]
-    below = list(
-        connection.execute(
-            _rows(board)
-            .where(or_(board.score < mine, and_(board.score == mine, scores.c.member_pk > me.id)))
-            .order_by(order[0].desc(), order[1].asc())
-            .limit(k)
-        )
-    )
+    above = _neighbours(connection, board, mine, me.id, k, up=True)[::-1]
+    below = _neighbours(connection, board, mine, me.id, k, up=False)
     counts = _counts_between(connection, board, [_score(board, r) for r in above + below], mine)
     if not public:
         counts[mine] = counts.get(mine, 0) + 1  # the member, where they would stand
@@ -195,13 +266,8 @@ def _on_board(connection: Connection, board: Board, row: Any) -> bool:
     if board.scope.team is not None:
         return bool(row.team == board.scope.team)
     if board.scope.group is not None:
-        found = connection.execute(
-            select(group_members.c.id).where(
-                group_members.c.group_id == board.scope.group,
-                group_members.c.member_pk == row.member_pk,
-            )
-        ).first()
-        return found is not None
+        found = connection.execute(_IN_GROUP, {"group": board.scope.group, "pk": row.member_pk})
+        return found.first() is not None
     return True
 
 
@@ -210,11 +276,7 @@ def _counts_between(
 ) -> dict[int, int]:
     """Rows per score from the lowest to the highest score shown around ``mine``."""
     low, high = min([mine, *neighbours]), max([mine, *neighbours])
-    rows = connection.execute(
-        select(board.score, func.count())
-        .where(*board.where(), board.score >= low, board.score <= high)
-        .group_by(board.score)
-    )
+    rows = connection.execute(board.sql.counts_between, {**board.params, "low": low, "high": high})
     return {int(score): int(n) for score, n in rows}
 
 

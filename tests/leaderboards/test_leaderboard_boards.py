@@ -119,6 +119,28 @@ def test_exact_ranks_only_for_the_top_n_and_bands_below(
     assert (mine.me.rank, mine.me.top_percent, mine.me.band) == (None, 50, 50)
 
 
+def test_neighbours_show_exact_ranks_only_within_the_top_n(
+    board_engine: BoardEngine, act: Act
+) -> None:
+    members = tuple((f"m{i}", None, True) for i in range(8))
+    engine = board_engine(members, rules=BOARD_RULES_EXACT)
+    _shares(engine, act, {f"m{i}": 8 - i for i in range(8)})  # ranks 1 … 8
+    fifth = engine.standing("m4", "week", at=WEDNESDAY, k=3)
+    assert [(s.member, s.rank) for s in fifth.above] == [("m1", 2), ("m2", None), ("m3", None)]
+    last = engine.standing("m7", "week", at=WEDNESDAY, k=3)
+    assert [(s.member, s.rank, s.top_percent) for s in last.above] == [
+        ("m4", None, 63),
+        ("m5", None, 75),
+        ("m6", None, 88),
+    ]
+    assert (last.me.rank, last.me.top_percent, last.participants) == (None, 100, 8)
+    pages = [engine.leaderboard("week", at=WEDNESDAY, limit=2, offset=n) for n in (1, 5)]
+    assert [[(s.member, s.rank, s.top_percent) for s in p.entries] for p in pages] == [
+        [("m1", 2, 25), ("m2", None, 38)],
+        [("m5", None, 75), ("m6", None, 88)],
+    ]
+
+
 BOARD_RULES_EXACT = """
 timezone: Europe/Paris
 verbs:

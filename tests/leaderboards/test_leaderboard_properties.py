@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engagement import Engagement
+from engagement.leaderboards.standings import Display
 from engagement.tables import actions
 
 MEMBERS = ("ana", "ben", "cleo", "dan")
@@ -110,4 +111,66 @@ def test_score_rows_equal_a_rebuild_and_boards_a_brute_force_ranking(
         assert [(s.member, s.rank, s.points) for s in board.entries] == _brute_force_ranks(
             engine, period
         )
+    engine.close()
+
+
+EXACT_RANKS = 2
+RANKED_RULES = BOARD_RULES.replace(
+    "leaderboards:\n", f"leaderboards:\n  exact_ranks: {EXACT_RANKS}\n"
+)
+
+
+def _brute_force_neighbourhood(
+    engine: Engagement, period: str, member: str, k: int
+) -> tuple[int, tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Where ``member`` stands, from the whole board sorted in Python: the public
+    entries, plus the member where they would stand if they are not on it."""
+    display = Display(EXACT_RANKS, (10, 25, 50))
+    board = engine.leaderboard(period, at=WEDNESDAY, limit=1000, reveal=True)
+    entries = {s.member: s.score for s in board.entries}
+    if member not in entries:
+        mine = engine.standing(member, period, at=WEDNESDAY, k=0).me.score
+        entries[member] = mine
+    order = sorted(entries, key=lambda m: (-entries[m], MEMBERS.index(m)))
+
+    def seen(m: str) -> tuple[Any, ...]:
+        score = entries[m]
+        ahead = sum(1 for other in order if entries[other] > score)
+        rank = len({entries[o] for o in order if entries[o] > score}) + 1
+        percent = display.top_percent(ahead, len(order))
+        return m, score, display.rank(rank), percent, display.band(percent)
+
+    i = order.index(member)
+    return (
+        len(order),
+        seen(member),
+        [seen(m) for m in order[max(0, i - k) : i]],
+        [seen(m) for m in order[i + 1 : i + 1 + k]],
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations(), st.integers(0, 3))
+def test_around_me_equals_a_brute_force_reading_of_the_whole_board(
+    ops: list[tuple[str, Any]], k: int
+) -> None:
+    engine = Engagement("sqlite://")
+    engine.create_schema()
+    engine.activate_rules(engine.load_rules_text(RANKED_RULES))
+    for member in MEMBERS:
+        engine.upsert_member(member, opted_in=True)
+    _apply(engine, ops)
+
+    def seen(s: Any) -> tuple[Any, ...]:
+        return s.member, s.score, s.rank, s.top_percent, s.band
+
+    for period in ("week", "all"):
+        for member in MEMBERS:
+            found = engine.standing(member, period, at=WEDNESDAY, k=k)
+            assert (
+                found.participants,
+                seen(found.me),
+                [seen(s) for s in found.above],
+                [seen(s) for s in found.below],
+            ) == _brute_force_neighbourhood(engine, period, member, k)
     engine.close()
