@@ -224,6 +224,8 @@ def label(sql: str) -> str:
     lowered = flat.lower()
     if "engagement_rulesets" in lowered:
         return "active ruleset version"
+    if "engagement_score_tallies" in lowered:
+        return "tallies: participants and buckets above"
     if "engagement_scores" not in lowered:
         return "the member" if "engagement_members" in lowered else flat[:60]
     if "count(case" in lowered:
@@ -235,6 +237,8 @@ def label(sql: str) -> str:
     if "group by" in lowered:
         return "counts per score, neighbours' range"
     if "count(*)" in lowered:
+        if "points <" in lowered or "variety <" in lowered:
+            return "rows ahead inside the member's bucket"
         return "participants"
     if "limit" in lowered:
         if ".points asc" in lowered or ".variety asc" in lowered:

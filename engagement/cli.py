@@ -356,7 +356,8 @@ def _rebuild(args: argparse.Namespace, engine: Engagement) -> int:
     done = "would be rewritten" if args.check else "rewritten"
     print(
         f"{report.rows} score rows from the ledger, {report.stored} stored; "
-        f"{report.differences} differ{'' if report.consistent else f' ({done})'}"
+        f"{report.differences} differ, {report.tally_differences} score tallies differ"
+        f"{'' if report.consistent else f' ({done})'}"
     )
     for example in report.examples:
         print(f"  {example}")

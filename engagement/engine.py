@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from . import privacy, recording, revocation
@@ -43,11 +43,12 @@ from .database import create_database_engine, missing_schema
 from .exceptions import InvalidInputError
 from .facts import Fact
 from .history_cache import HistoryCache
-from .leaderboards import boards
+from .leaderboards import boards, tallies
 from .leaderboards.ranking import Scope
 from .leaderboards.rebuild import RebuildReport
 from .leaderboards.rebuild import rebuild as rebuild_scores
 from .leaderboards.standings import Leaderboard, Metric, Neighbourhood
+from .leaderboards.tables import tallies as tallies_table
 from .members import Member, get_member, upsert_member
 from .outbox import LEASE, Deliver, DrainReport, OutboxMessage
 from .outbox import drain as draining
@@ -158,8 +159,16 @@ class Engagement:
     # -- schema and rules ---------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Create the engine's tables (``engagement_*``) where they do not exist yet."""
+        """Create the engine's tables (``engagement_*``) where they do not exist yet.
+
+        A database from a version without score tallies gets them counted from its
+        score rows, so its boards keep their participants.
+        """
+        had_tallies = inspect(self.database).has_table(tallies_table.name)
         metadata.create_all(self.database)
+        if not had_tallies:
+            with self.database.begin() as connection:
+                tallies.recount(connection)
 
     def drop_schema(self) -> None:
         """Drop the engine's tables and everything in them."""

@@ -28,9 +28,9 @@ class CachedHistory:
     seq: int
     since: float
     contents: set[str] = field(default_factory=set)
-    boards: dict[str, frozenset[str]] = field(default_factory=dict)
-    """The variety marks of the member's score rows read or written so far, by
-    period (an empty set: no row); see :func:`engagement.leaderboards.book.log_one`."""
+    boards: dict[str, tuple[frozenset[str], int]] = field(default_factory=dict)
+    """The variety marks and points of the member's score rows read or written so
+    far, by period (no marks: no row); see :func:`engagement.leaderboards.book.log_one`."""
 
 
 T = TypeVar("T")

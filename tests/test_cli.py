@@ -506,7 +506,9 @@ def test_rebuild_leaderboards_checks_then_heals(
         connection.execute(sa.text("UPDATE engagement_scores SET points = 1 WHERE period = 'all'"))
     engine.dispose()
     assert main(["rebuild-leaderboards", "--db", scored_db, "--check"]) == 3
-    assert "2 differ (would be rewritten)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "; 2 differ, " in out
+    assert "score tallies differ (would be rewritten)" in out
     assert main(["rebuild-leaderboards", "--db", scored_db]) == 0
     assert main(["rebuild-leaderboards", "--db", scored_db, "--check"]) == 0
 

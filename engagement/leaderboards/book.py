@@ -24,6 +24,7 @@ from ..periods import from_timestamp
 from ..prepared import PreparedCache
 from ..tables import actions, revocations
 from .tables import scores
+from .tallies import TallyMoves, public_rows
 
 if TYPE_CHECKING:
     from .clock import BoardClock
@@ -90,8 +91,12 @@ class ScoreChanges:
         return bool(self.rows)
 
 
+Kept = tuple[frozenset[str], int]
+"""What a process keeps of one of a member's score rows: its marks and points (no
+marks: no row)."""
+
 _PREPARED = PreparedCache()
-_MARKS_OF_ROW = select(scores.c.marks).where(
+_KEPT_OF_ROW = select(scores.c.marks, scores.c.points).where(
     scores.c.member_pk == bindparam("member_pk"), scores.c.period == bindparam("period")
 )
 _ADD_POINTS = (
@@ -107,32 +112,45 @@ def log_one(
     member_pk: int,
     owner: Owner,
     fact: Fact,
-    known: dict[str, frozenset[str]],
+    known: dict[str, Kept],
 ) -> None:
     """:meth:`ScoreChanges.logged` and :func:`write` for one new action, the hot path
     of ``record()``.
 
-    ``known`` holds the marks of the member's rows as of the member's last write
-    (kept with the member's cached history, so it is as current as the lock that
-    guards it); it is updated here.  Most actions add no new verb, channel or topic
-    to a period already started, and then each row only needs its points bumped.
+    ``known`` holds the marks and points of the member's rows as of the member's last
+    write (kept with the member's cached history, so it is as current as the lock
+    that guards it); it is updated here.  Most actions add no new verb, channel or
+    topic to a period already started, and then each row only needs its points
+    bumped; the tallies only move when the points cross into another bucket.
     """
     prepared = _PREPARED.get
     periods = clock.periods(fact.ts)
     for period in periods:
         if period not in known:
-            row = prepared("marks", connection, lambda: _MARKS_OF_ROW).first(
+            row = prepared("kept", connection, lambda: _KEPT_OF_ROW).first(
                 connection, {"member_pk": member_pk, "period": period}
             )
-            known[period] = frozenset(row[0].split(SEPARATOR)) if row and row[0] else frozenset()
+            known[period] = (
+                (frozenset(row[0].split(SEPARATOR)) if row[0] else frozenset(), int(row[1]))
+                if row
+                else (frozenset(), 0)
+            )
     marks = marks_of(fact.verb, fact.channel, fact.topics)
     bumps, upserts = [], []
+    moves = TallyMoves()
     for period in periods:
-        stored = known[period]
+        stored, points = known[period]
         if stored and marks <= stored:
+            known[period] = (stored, points + fact.points)
             bumps.append({"member_pk": member_pk, "period": period, "points": fact.points})
+            if owner.visible:
+                moves.moved(period, "points", points, points + fact.points)
             continue
-        merged = known[period] = stored | marks
+        merged = stored | marks
+        known[period] = (merged, points + fact.points)
+        if owner.visible:
+            old = (points, len(stored)) if stored else None
+            moves.row(period, old, (points + fact.points, len(merged)))
         upserts.append(
             {
                 "member_pk": member_pk,
@@ -152,6 +170,7 @@ def log_one(
         prepared("upsert", connection, lambda: _upsert(dialect), list(upserts[0])).many(
             connection, upserts
         )
+    moves.write(connection)
 
 
 def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Owner]) -> None:
@@ -162,11 +181,18 @@ def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Ow
     by_member: defaultdict[int, list[str]] = defaultdict(list)
     for member_pk, period in changes.rows:
         by_member[member_pk].append(period)
-    stored = dict(_stored_marks(connection, by_member))
+    stored = dict(_stored(connection, by_member))
     values = []
+    moves = TallyMoves()
     for (member_pk, period), change in changes.rows.items():
-        marks = stored.get((member_pk, period), frozenset()) | change.marks
+        before = stored.get((member_pk, period))
+        marks = (before.marks if before else frozenset()) | change.marks
         owner = owners[member_pk]
+        points = (before.points if before else 0) + change.points
+        if before is not None and before.visible:
+            moves.row(period, (before.points, len(before.marks)), (points, len(marks)))
+        elif before is None and owner.visible:
+            moves.row(period, None, (points, len(marks)))
         values.append(
             {
                 "member_pk": member_pk,
@@ -180,35 +206,51 @@ def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Ow
             }
         )
     connection.execute(_upsert(connection.dialect.name), values)
+    moves.write(connection)
 
 
-def _stored_marks(
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    marks: frozenset[str]
+    points: int
+    visible: bool
+
+
+def _stored(
     connection: Connection, periods_by_member: Mapping[int, list[str]]
-) -> Iterator[tuple[tuple[int, str], frozenset[str]]]:
+) -> Iterator[tuple[tuple[int, str], _Stored]]:
     rows: Iterable[Any]
     if len(periods_by_member) == 1:
         [(member_pk, periods)] = periods_by_member.items()
-        rows = connection.execute(_MARKS_OF_ONE, {"pk": member_pk, "periods": periods})
+        rows = connection.execute(_STORED_OF_ONE, {"pk": member_pk, "periods": periods})
     else:
-        rows = _marks_of_many(connection, periods_by_member)
-    for member_pk, period, marks in rows:
-        yield (member_pk, period), frozenset(marks.split(SEPARATOR)) if marks else frozenset()
+        rows = _stored_of_many(connection, periods_by_member)
+    for member_pk, period, marks, points, visible in rows:
+        found = frozenset(marks.split(SEPARATOR)) if marks else frozenset()
+        yield (member_pk, period), _Stored(found, int(points), bool(visible))
 
 
-_MARKS_OF_ONE = select(scores.c.member_pk, scores.c.period, scores.c.marks).where(
+_STORED_COLUMNS = (
+    scores.c.member_pk,
+    scores.c.period,
+    scores.c.marks,
+    scores.c.points,
+    scores.c.visible,
+)
+_STORED_OF_ONE = select(*_STORED_COLUMNS).where(
     scores.c.member_pk == bindparam("pk"),
     scores.c.period.in_(bindparam("periods", expanding=True)),
 )
 
 
-def _marks_of_many(
+def _stored_of_many(
     connection: Connection, periods_by_member: Mapping[int, list[str]]
 ) -> Iterator[Any]:
     pks = sorted(periods_by_member)
     periods = sorted({p for ps in periods_by_member.values() for p in ps})
     for start in range(0, len(pks), 500):
         yield from connection.execute(
-            select(scores.c.member_pk, scores.c.period, scores.c.marks).where(
+            select(*_STORED_COLUMNS).where(
                 scores.c.member_pk.in_(pks[start : start + 500]),
                 scores.c.period.in_(periods) if len(periods) <= 500 else true(),
             )
@@ -255,6 +297,7 @@ def revoked(
         for period in clock.periods(at.timestamp()):
             if period in wanted:
                 remaining[period] |= marks_of(verb, channel, topics or ())
+    before = public_rows(connection, member_pk, periods)
     connection.execute(
         update(scores)
         .where(scores.c.member_pk == member_pk, scores.c.period == bindparam("p"))
@@ -274,13 +317,28 @@ def revoked(
             scores.c.member_pk == member_pk, scores.c.period.in_(periods), scores.c.actions <= 0
         )
     )
+    _retally(connection, before, public_rows(connection, member_pk, periods))
 
 
 def member_changed(connection: Connection, member_pk: int, owner: Owner) -> None:
     """Copy a member's new team or consent onto every row: opting out leaves every
     public board at once, in the transaction that records the choice."""
+    before = public_rows(connection, member_pk)
     connection.execute(
         update(scores)
         .where(scores.c.member_pk == member_pk)
         .values(team=owner.team, visible=owner.visible)
     )
+    _retally(connection, before, public_rows(connection, member_pk))
+
+
+def _retally(
+    connection: Connection,
+    before: Mapping[str, tuple[int, int]],
+    after: Mapping[str, tuple[int, int]],
+) -> None:
+    """Move the tallies of one member's public rows from ``before`` to ``after``."""
+    moves = TallyMoves()
+    for period in sorted(before.keys() | after.keys()):
+        moves.row(period, before.get(period), after.get(period))
+    moves.write(connection)

@@ -1,11 +1,12 @@
 """Reading boards from the maintained score rows: a few index range scans per call.
 
 Every query runs over one (period, visibility[, team]) range of an index ordered by
-score, so reading the top of a board costs the same with a hundred members or a
-hundred thousand, apart from counting its participants; placing a member counts the
-board's rows once (participants and rows ahead in one pass), and finds neighbours
-and distinct scores above by seeking in the index, never by walking the board from
-one end (see docs/performance.md for what that costs at 100,000 members).
+score, so reading the top of a board, a member's neighbours or the distinct scores
+above them costs the same with a hundred members or a hundred thousand.  Counting
+does not: participants and rows ahead are an index range count, so everyone boards
+(the large ones) take them from the period's tallies (:mod:`.tallies`) and count only
+inside one score bucket; team and group boards count their own ranges.  See
+docs/performance.md for what each costs at 100,000 members.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, case, func, select
 
 from ..exceptions import InvalidInputError, UnknownMemberError
 from ..tables import members
+from . import tallies
 from .standings import METRICS, Display, Metric, Standing
 from .tables import group_members, scores
 
@@ -56,11 +58,14 @@ class Board:
             raise InvalidInputError(f"metric: {self.metric!r} is not one of {list(METRICS)}")
 
     @property
+    def kind(self) -> str:
+        scope = self.scope
+        return "team" if scope.team is not None else "group" if scope.group is not None else "all"
+
+    @property
     def sql(self) -> _Statements:
         """This board's statements (shared by every board of its shape)."""
-        scope = self.scope
-        kind = "team" if scope.team is not None else "group" if scope.group is not None else "all"
-        return _statements(kind, self.metric)
+        return _statements(self.kind, self.metric)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -116,6 +121,12 @@ class _Statements:
             .select_from(scores)
             .where(*where)
         )
+        # Inside one tally bucket (everyone boards: the rest come from the tallies).
+        self.ahead_below = (
+            select(func.count())
+            .select_from(scores)
+            .where(*where, score > bindparam("score"), score < bindparam("high"))
+        )
         higher = select(score).where(*where, score > bindparam("score")).distinct()
         self.distinct_above = select(func.count()).select_from(higher.subquery())
         self.distinct_above_capped = select(func.count()).select_from(
@@ -169,13 +180,32 @@ def _position(
 ) -> tuple[int, int, int]:
     """(participants, rows with a higher score, distinct higher scores) for ``score``.
 
+    Everyone boards count participants and most rows ahead from the tallies, and only
+    the rows ahead inside the score's own bucket from the index.
+
     Distinct scores are counted from the top of the board and only up to ``cap``
     (all of them if ``None``): past the rule file's exact ranks only a band is shown.
     """
     params = {**board.params, "score": score, "cap": cap}
-    total, ahead = connection.execute(board.sql.participants_and_ahead, params).one()
+    if board.kind == "all":
+        bucket = tallies.bucket_of(score)
+        total, ahead = tallies.participants_and_above(
+            connection, board.period, board.metric, bucket
+        )
+        high = tallies.bucket_bounds(bucket)[1]
+        if score + 1 < high:
+            in_bucket = connection.execute(board.sql.ahead_below, {**params, "high": high})
+            ahead += int(in_bucket.scalar_one())
+    else:
+        total, ahead = connection.execute(board.sql.participants_and_ahead, params).one()
     distinct = board.sql.distinct_above if cap is None else board.sql.distinct_above_capped
     return int(total), int(ahead), int(connection.execute(distinct, params).scalar_one())
+
+
+def _participants(connection: Connection, board: Board) -> int:
+    if board.kind == "all":
+        return tallies.participants_and_above(connection, board.period, board.metric, 0)[0]
+    return int(connection.execute(board.sql.participants, board.params).scalar_one())
 
 
 def _neighbours(
@@ -205,7 +235,7 @@ def top(
         board.sql.page, {**board.params, "limit": limit, "offset": offset}
     ).all()
     if not rows or not offset:
-        total = int(connection.execute(board.sql.participants, board.params).scalar_one())
+        total = _participants(connection, board)
         distinct_above = ahead = 0
     else:
         cap = None if display.exact_ranks is None else display.exact_ranks + 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
 
 from ..tables import actions, ledger, members, revocations
+from . import tallies
 from .book import SEPARATOR, marks_of
 from .tables import scores
 
@@ -28,17 +29,20 @@ Row = tuple[int, int, int, str]
 
 @dataclass(slots=True)
 class RebuildReport:
-    """What a rebuild found: rows expected and stored, and those that differed."""
+    """What a rebuild found: rows expected and stored, and those that differed;
+    tallies (per-bucket counts of each period's public rows) that disagreed with the
+    stored rows."""
 
     rows: int = 0
     stored: int = 0
     differences: int = 0
+    tally_differences: int = 0
     applied: bool = False
     examples: list[str] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
-        return self.differences == 0
+        return self.differences == 0 and self.tally_differences == 0
 
 
 def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -> RebuildReport:
@@ -48,7 +52,11 @@ def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -
     committing meanwhile either is read here or waits and adds itself afterwards.
     """
     if connection.dialect.name == "postgresql" and not check:
-        connection.execute(text("LOCK TABLE engagement_scores IN SHARE ROW EXCLUSIVE MODE"))
+        connection.execute(
+            text(
+                "LOCK TABLE engagement_scores, engagement_score_tallies IN SHARE ROW EXCLUSIVE MODE"
+            )
+        )
     expected = dict(_expected(connection, clock))
     report = RebuildReport(rows=len(expected), applied=not check)
     stored = {
@@ -73,6 +81,11 @@ def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -
                     f"member #{key[0]} {key[1]}: stored {_brief(stored.get(key))}, "
                     f"ledger says {_brief(expected.get(key))}"
                 )
+    # The tallies derive from the stored rows, so they are checked against those.
+    for problem in tallies.differences(connection):
+        report.tally_differences += 1
+        if len(report.examples) < 20:
+            report.examples.append(problem)
     if check:
         return report
     owners = {
@@ -105,6 +118,7 @@ def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -
             batch.clear()
     if batch:
         connection.execute(insert(scores), batch)
+    tallies.recount(connection)
     return report
 
 

@@ -77,3 +77,14 @@ group_members = Table(
     UniqueConstraint("group_id", "member_pk"),
     Index(None, "member_pk"),
 )
+
+tallies = Table(
+    "engagement_score_tallies",
+    metadata,
+    Column("period", String(80), primary_key=True),
+    Column("metric", String(16), primary_key=True, comment="points or variety"),
+    Column("bucket", Integer, primary_key=True, comment="See engagement.leaderboards.tallies."),
+    Column("members", Integer, nullable=False, default=0),
+    comment="How many public score rows of a period fall in each score bucket.",
+    sqlite_with_rowid=False,
+)

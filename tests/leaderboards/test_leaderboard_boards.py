@@ -272,8 +272,10 @@ def test_rebuild_finds_and_heals_rows_edited_by_hand(board_engine: BoardEngine, 
     with engine.database.begin() as connection:
         connection.execute(scores.update().where(scores.c.period == "all").values(points=999))
     report = engine.rebuild_leaderboards(check=True)
-    assert (report.differences, report.applied) == (2, False)
+    # Two rows, and the all-time tallies: buckets 10 and 20 emptied, 999's filled.
+    assert (report.differences, report.tally_differences, report.applied) == (2, 3, False)
     assert "stored 999 points" in report.examples[0]
+    assert "tally all points bucket" in report.examples[2]
     assert engine.rebuild_leaderboards().differences == 2
     assert engine.rebuild_leaderboards(check=True).consistent
     assert _ranks(engine, "all") == [("ben", 1, 20), ("ana", 2, 10)]
