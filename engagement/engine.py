@@ -815,9 +815,12 @@ class Engagement:
         if session is None:
             try:
                 with self.database.begin() as connection:
+                    tallies.discard(connection)
                     try:
                         yield connection, after_commit
+                        tallies.flush(connection)
                     except Exception as error:
+                        tallies.discard(connection)
                         _raise_if_not_configured(connection, error)
                         raise
             except BaseException:
@@ -826,9 +829,14 @@ class Engagement:
             _run(after_commit)
             return
         connection = session.connection()
+        tallies.discard(connection)
         try:
             yield connection, after_commit
+            # The host's session may write more before it commits; the tallies still
+            # come after every member lock the engine took.
+            tallies.flush(connection)
         except Exception as error:
+            tallies.discard(connection)
             _run(list(on_rollback))
             _raise_if_not_configured(connection, error)
             raise

@@ -24,7 +24,7 @@ from ..periods import from_timestamp
 from ..prepared import PreparedCache
 from ..tables import actions, revocations
 from .tables import scores
-from .tallies import TallyMoves, public_rows
+from .tallies import pending, public_rows
 
 if TYPE_CHECKING:
     from .clock import BoardClock
@@ -137,7 +137,7 @@ def log_one(
             )
     marks = marks_of(fact.verb, fact.channel, fact.topics)
     bumps, upserts = [], []
-    moves = TallyMoves()
+    moves = pending(connection)
     for period in periods:
         stored, points = known[period]
         if stored and marks <= stored:
@@ -170,7 +170,6 @@ def log_one(
         prepared("upsert", connection, lambda: _upsert(dialect), list(upserts[0])).many(
             connection, upserts
         )
-    moves.write(connection)
 
 
 def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Owner]) -> None:
@@ -183,7 +182,7 @@ def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Ow
         by_member[member_pk].append(period)
     stored = dict(_stored(connection, by_member))
     values = []
-    moves = TallyMoves()
+    moves = pending(connection)
     for (member_pk, period), change in changes.rows.items():
         before = stored.get((member_pk, period))
         marks = (before.marks if before else frozenset()) | change.marks
@@ -206,7 +205,6 @@ def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Ow
             }
         )
     connection.execute(_upsert(connection.dialect.name), values)
-    moves.write(connection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +336,6 @@ def _retally(
     after: Mapping[str, tuple[int, int]],
 ) -> None:
     """Move the tallies of one member's public rows from ``before`` to ``after``."""
-    moves = TallyMoves()
+    moves = pending(connection)
     for period in sorted(before.keys() | after.keys()):
         moves.row(period, before.get(period), after.get(period))
-    moves.write(connection)

@@ -8,11 +8,17 @@ small histogram of its public score rows, in buckets a quarter of an octave wide
 ahead are the buckets above plus an index range count inside the member's own
 bucket.
 
-The histogram is written by the same writers, in the same transaction and under the
-same member row locks as the score rows.  A member's points move to another bucket
-only now and then (a quarter-octave is 19 % of their score), so most actions change
-no tally.  Tallies cover the everyone boards; team and group boards count their own,
-smaller, ranges.  :func:`recount` rebuilds them from the score rows.
+The histogram is written by the same writers, in the same transaction as the score
+rows.  A member's points move to another bucket only now and then (a quarter-octave
+is 19 % of their score), so long periods rarely change a tally.  Unlike score rows,
+tallies are shared between members: on PostgreSQL a transaction that has moved one
+holds its row lock until it commits.  So moves are gathered on the connection
+(:func:`pending`) and written by :func:`flush` just before the commit, after every
+member lock the transaction takes, and in key order: a writer holding a tally never
+waits for a member, and two writers never wait for each other's tallies crosswise.
+
+Tallies cover the everyone boards; team and group boards count their own, smaller,
+ranges.  :func:`recount` rebuilds them from the score rows.
 """
 
 from __future__ import annotations
@@ -80,8 +86,7 @@ class TallyMoves:
         self.moved(period, "variety", old and old[1], new and new[1])
 
     def write(self, connection: Connection) -> None:
-        """Add the moves to the tallies, in key order (so that two transactions never
-        wait for each other's tallies crosswise)."""
+        """Add the moves to the tallies, in key order."""
         rows = [
             {"period": period, "metric": metric, "bucket": bucket, "members": delta}
             for (period, metric, bucket), delta in sorted(self.deltas.items())
@@ -93,6 +98,32 @@ class TallyMoves:
                 connection, rows
             )
         self.deltas.clear()
+
+
+_PENDING = "engagement.tally_moves"
+
+
+def pending(connection: Connection) -> TallyMoves:
+    """The moves gathered in ``connection``'s current transaction, for :func:`flush`."""
+    moves = connection.info.get(_PENDING)
+    if moves is None:
+        moves = connection.info[_PENDING] = TallyMoves()
+    return moves
+
+
+def flush(connection: Connection) -> None:
+    """Write the transaction's pending moves: the last thing before its commit."""
+    moves = connection.info.get(_PENDING)
+    if moves is not None:
+        moves.write(connection)
+
+
+def discard(connection: Connection) -> None:
+    """Forget pending moves (the transaction rolled back, or a new one starts: the
+    dictionary they live in belongs to the pooled connection, not the transaction)."""
+    moves = connection.info.get(_PENDING)
+    if moves is not None:
+        moves.deltas.clear()
 
 
 _PREPARED = PreparedCache()
@@ -178,7 +209,9 @@ def differences(connection: Connection) -> list[str]:
 
 
 def recount(connection: Connection) -> None:
-    """Replace every tally with what the score rows imply."""
+    """Replace every tally with what the score rows imply (moves pending in this
+    transaction included: they are already in the rows)."""
+    discard(connection)
     connection.execute(delete(tallies))
     rows: list[Mapping[str, Any]] = [
         {"period": period, "metric": metric, "bucket": bucket, "members": count}

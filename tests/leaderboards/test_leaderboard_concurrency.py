@@ -1,4 +1,5 @@
-"""Several processes writing at once on PostgreSQL: the score rows lose no update."""
+"""Several processes writing at once on PostgreSQL: the score rows and tallies lose no
+update, and no writer deadlocks on them."""
 
 from __future__ import annotations
 
@@ -17,24 +18,38 @@ MEMBERS = [f"m{i}" for i in range(5)]
 WORKERS = 4
 
 
+# Kudos lock their receiver's badges too: a transaction holds two members' locks
+# and moves score tallies that every member shares.
+RULES = (
+    BOARD_RULES
+    + """
+badges:
+  - id: appreciated
+    name: {en: Appreciated}
+    criteria: {kind: kudos_received, verbs: [kudos]}
+    tiers: {bronze: 2, silver: 6}
+"""
+)
+
+
+def _action(worker: int, i: int) -> dict[str, Any]:
+    member = MEMBERS[(i + worker) % len(MEMBERS)]
+    action = {
+        "key": f"w{worker}-{i}",
+        "member": member,
+        "verb": ("post", "share", "kudos", "share")[i % 4],
+        "at": (WEDNESDAY + timedelta(hours=7 * i + worker)).isoformat(),
+    }
+    if action["verb"] == "share":
+        action["channel"] = ("linkedin", "xing", "x")[(i + worker) % 3]
+        action["content"] = {"id": f"c{worker}-{i}", "topics": [("ai", "hr")[i % 2]]}
+    elif action["verb"] == "kudos":  # to a colleague above or below in lock order
+        action["target"] = MEMBERS[(i + worker + 1 + worker % 3) % len(MEMBERS)]
+    return action
+
+
 def _actions(worker: int, count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": f"w{worker}-{i}",
-            "member": MEMBERS[(i + worker) % len(MEMBERS)],
-            "verb": "share" if i % 4 else "post",
-            "at": (WEDNESDAY + timedelta(hours=7 * i + worker)).isoformat(),
-            **(
-                {
-                    "channel": ("linkedin", "xing", "x")[(i + worker) % 3],
-                    "content": {"id": f"c{worker}-{i}", "topics": [("ai", "hr")[i % 2]]},
-                }
-                if i % 4
-                else {}
-            ),
-        }
-        for i in range(count)
-    ]
+    return [_action(worker, i) for i in range(count)]
 
 
 def _work(url: str, worker: int, start: Any, done: Any) -> None:
@@ -57,7 +72,7 @@ def _work(url: str, worker: int, start: Any, done: Any) -> None:
 def shared(pg_schema_url: str) -> Iterator[Engagement]:
     engine = Engagement(pg_schema_url)
     engine.create_schema()
-    engine.activate_rules(engine.load_rules_text(BOARD_RULES))
+    engine.activate_rules(engine.load_rules_text(RULES))
     for member in MEMBERS:
         engine.upsert_member(member, team="Sales", opted_in=True)
     yield engine
