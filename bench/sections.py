@@ -4,6 +4,9 @@
 ``python -m bench.leaderboards`` each write one section between markers
 (``<!-- bench.<name>: start -->`` … ``<!-- bench.<name>: end -->``).  Whoever writes
 keeps every other marked section as it is, so no benchmark erases another's numbers.
+Notes written by hand about a run go in a marked section of their own
+(``<!-- bench.leaderboards.notes: start -->``), which no benchmark writes and every
+benchmark keeps.
 """
 
 from __future__ import annotations
