@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, exists, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +24,7 @@ from ..periods import from_timestamp
 from ..prepared import PreparedCache
 from ..tables import actions, revocations
 from .tables import scores
-from .tallies import pending, public_rows
+from .tallies import pending
 
 if TYPE_CHECKING:
     from .clock import BoardClock
@@ -295,7 +295,7 @@ def revoked(
         for period in clock.periods(at.timestamp()):
             if period in wanted:
                 remaining[period] |= marks_of(verb, channel, topics or ())
-    before = public_rows(connection, member_pk, periods)
+    stored = _rows(connection, member_pk, periods)
     connection.execute(
         update(scores)
         .where(scores.c.member_pk == member_pk, scores.c.period == bindparam("p"))
@@ -315,27 +315,55 @@ def revoked(
             scores.c.member_pk == member_pk, scores.c.period.in_(periods), scores.c.actions <= 0
         )
     )
-    _retally(connection, before, public_rows(connection, member_pk, periods))
+    moves = pending(connection)
+    for period, row in sorted(stored.items()):
+        if row.visible:
+            emptied = row.actions <= 1  # the row is deleted
+            moves.row(
+                period,
+                row.scores,
+                None if emptied else (row.points - points, len(remaining[period])),
+            )
 
 
 def member_changed(connection: Connection, member_pk: int, owner: Owner) -> None:
     """Copy a member's new team or consent onto every row: opting out leaves every
     public board at once, in the transaction that records the choice."""
-    before = public_rows(connection, member_pk)
+    stored = _rows(connection, member_pk)
     connection.execute(
         update(scores)
         .where(scores.c.member_pk == member_pk)
         .values(team=owner.team, visible=owner.visible)
     )
-    _retally(connection, before, public_rows(connection, member_pk))
-
-
-def _retally(
-    connection: Connection,
-    before: Mapping[str, tuple[int, int]],
-    after: Mapping[str, tuple[int, int]],
-) -> None:
-    """Move the tallies of one member's public rows from ``before`` to ``after``."""
     moves = pending(connection)
-    for period in sorted(before.keys() | after.keys()):
-        moves.row(period, before.get(period), after.get(period))
+    for period, row in sorted(stored.items()):
+        if row.visible != owner.visible:  # a team change moves no everyone tally
+            before, after = (None, row.scores) if owner.visible else (row.scores, None)
+            moves.row(period, before, after)
+
+
+class _Row(NamedTuple):
+    points: int
+    variety: int
+    actions: int
+    visible: bool
+
+    @property
+    def scores(self) -> tuple[int, int]:
+        return self.points, self.variety
+
+
+def _rows(
+    connection: Connection, member_pk: int, periods: Sequence[str] | None = None
+) -> dict[str, _Row]:
+    """The member's score rows by period (all periods if ``periods`` is ``None``), as
+    their tallies count them before a change."""
+    query = select(
+        scores.c.period, scores.c.points, scores.c.variety, scores.c.actions, scores.c.visible
+    ).where(scores.c.member_pk == member_pk)
+    if periods is not None:
+        query = query.where(scores.c.period.in_(list(periods)))
+    return {
+        period: _Row(int(points), int(variety), int(count), bool(visible))
+        for period, points, variety, count, visible in connection.execute(query)
+    }

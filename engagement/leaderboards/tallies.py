@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -137,19 +137,6 @@ def _add(dialect: str) -> Insert:
         index_elements=["period", "metric", "bucket"],
         set_={"members": tallies.c.members + statement.excluded.members},
     )
-
-
-def public_rows(
-    connection: Connection, member_pk: int, periods: Iterable[str] | None = None
-) -> dict[str, tuple[int, int]]:
-    """(points, variety) of the member's public rows, by period (all periods if
-    ``periods`` is ``None``): what their tallies count before a change."""
-    query = select(scores.c.period, scores.c.points, scores.c.variety).where(
-        scores.c.member_pk == member_pk, scores.c.visible.is_(True)
-    )
-    if periods is not None:
-        query = query.where(scores.c.period.in_(list(periods)))
-    return {period: (points, variety) for period, points, variety in connection.execute(query)}
 
 
 # -- reading ---------------------------------------------------------------------------
