@@ -23,12 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import workload
+from bench.report import BADGE_BUDGET, percentile_ms
+from bench.run import pin_to_one_core, scoring_rules
+from bench.sections import markers, write_section
 from engagement import DEFAULT_RULES_PATH, Engagement
-
-from . import workload
-from .report import BADGE_BUDGET, percentile_ms
-from .run import pin_to_one_core, scoring_rules
-from .sections import markers, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = markers("badges")
@@ -43,7 +42,7 @@ def _engine(path: Path, rules: str, members: Sequence[workload.MemberSpec]) -> E
     engine.create_schema()
     engine.activate_rules(engine.load_rules_text(rules or scoring_rules()))
     for member in members:
-        engine.upsert_member(member.member_id, timezone=member.timezone)
+        engine.members.upsert(member.member_id, timezone=member.timezone)
     return engine
 
 

@@ -45,7 +45,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 
 from engagement import DEFAULT_RULES_PATH, Engagement
 from engagement.leaderboards.tables import scores
-from engagement.tables import actions, ledger, members, revocations, rulesets
+from engagement.storage.tables import actions, ledger, members, revocations, rulesets
 
 FORMAT = 1
 """Bump when the generated rows change, so stale cached files are not reused."""

@@ -26,7 +26,7 @@ from sqlalchemy import distinct, func, select
 
 from engagement import Engagement
 from engagement.leaderboards.tables import scores
-from engagement.tables import actions, ledger, members
+from engagement.storage.tables import actions, ledger, members
 
 PERIODS = ("week", "month", "all")
 TOP = 20
@@ -132,11 +132,11 @@ def samples(engine: Engagement, period: str, at: datetime, count: int, seed: int
 
 
 def engine_top(engine: Engagement, period: str, at: datetime, team: str | None) -> Any:
-    return engine.leaderboard(period, at=at, team=team, limit=TOP)
+    return engine.boards.top(period, at=at, team=team, limit=TOP)
 
 
 def engine_around(engine: Engagement, period: str, at: datetime, member_id: str) -> Any:
-    return engine.standing(member_id, period, at=at, k=K)
+    return engine.boards.standing(member_id, period, at=at, k=K)
 
 
 # -- the naive baseline ---------------------------------------------------------------

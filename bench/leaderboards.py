@@ -41,15 +41,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench import leaderboard_data as data
+from bench import leaderboard_queries as queries
+from bench.report import percentile_ms
+from bench.run import DEFAULT_PG_URL, RESULTS, ROOT, Postgres, environment, pin_to_one_core
+from bench.run import source_state as read_source_state
+from bench.sections import markers, write_section
 from engagement import Engagement
 from engagement.leaderboards.tables import scores
-
-from . import leaderboard_data as data
-from . import leaderboard_queries as queries
-from .report import percentile_ms
-from .run import DEFAULT_PG_URL, RESULTS, ROOT, Postgres, environment, pin_to_one_core
-from .run import source_state as read_source_state
-from .sections import markers, write_section
 
 NAME = "leaderboards"
 START, END = markers(NAME)
@@ -310,7 +309,7 @@ def prepare_postgres(source: Path, url: str, result: Backend) -> Engagement:
 
 def _rebuild(engine: Engagement, result: Backend) -> None:
     began = time.perf_counter()
-    report = engine.rebuild_leaderboards()
+    report = engine.boards.rebuild()
     result.prepared_s["rebuild_leaderboards()"] = time.perf_counter() - began
     result.score_rows = report.rows
     print(
@@ -477,8 +476,8 @@ def render(
         "### Results",
         "",
         "Latency of one call in milliseconds, through the public API "
-        "(`Engagement.leaderboard(period, at=…, team=…, limit=20)`, "
-        "`Engagement.standing(member, period, at=…, k=3)`), each in its own transaction; "
+        "(`Engagement.boards.top(period, at=…, team=…, limit=20)`, "
+        "`Engagement.boards.standing(member, period, at=…, k=3)`), each in its own transaction; "
         f"median over {ctx.runs} runs of each run's nearest-rank percentiles. Per run, "
         f"each top-20 board is read {sizes.top_repeats} times and around-me asked for "
         f"{sizes.samples} members per board; "

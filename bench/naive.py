@@ -12,7 +12,7 @@ amount of work, not to give the same points: the personalisation ratio is simpli
 (words of the text not in the suggested text, compared as sets), the reused-words test
 compares those own words verbatim, and the engine's other refinements (per-verb rule
 scoping of history, revocations, explanations in words) are left out.  Input goes
-through the same pydantic validation as the engine's (:func:`engagement.actions.parse_action`),
+through the same pydantic validation as the engine's (:func:`engagement.core.actions.parse_action`),
 so that validation costs the same on both sides.
 """
 
@@ -40,8 +40,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from engagement.actions import Action, parse_action
-from engagement.database import create_database_engine
+from engagement.core.actions import Action, parse_action
+from engagement.storage.database import create_database_engine
 
 VERB_POINTS = {
     "share": 10,

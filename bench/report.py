@@ -108,7 +108,7 @@ class ProfileRow:
     cumulative_s: float
     share: float
     key: str = ""
-    """For a phase, the qualified name of the function measured (``Engagement._unit``)."""
+    """For a phase, the qualified name of the function measured (``Transactions.unit``)."""
 
 
 @dataclass(slots=True)
@@ -625,7 +625,7 @@ def analysis(r: Results) -> list[str]:
     scale = python_us / max(1e-9, warm.profiled_us("Engagement.record") - sqlite_us)
     python_parts = {
         "SQLAlchemy's transaction wrapper (`engine.begin()`, pool, events)": (
-            warm.profiled_us("Engagement._unit")
+            warm.profiled_us("Transactions.unit")
             - warm.profiled_us(SQLITE_COMMIT)
             - warm.profiled_us(SQLITE_BEGIN)
         ),

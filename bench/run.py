@@ -46,14 +46,10 @@ import pydantic
 import sqlalchemy as sa
 import yaml
 
-from engagement import DEFAULT_RULES_PATH, Engagement
-from engagement.database import create_database_engine
-from engagement.tables import metadata as engine_metadata
-
-from . import workload
-from .naive import Base as NaiveBase
-from .naive import NaiveEngagement
-from .report import (
+from bench import workload
+from bench.naive import Base as NaiveBase
+from bench.naive import NaiveEngagement
+from bench.report import (
     ENGINE,
     ENGINE_COLD,
     ENGINE_SCORING,
@@ -73,7 +69,10 @@ from .report import (
     results_table,
     sort_key,
 )
-from .sections import marked_sections
+from bench.sections import marked_sections
+from engagement import DEFAULT_RULES_PATH, Engagement
+from engagement.storage.database import create_database_engine
+from engagement.storage.tables import metadata as engine_metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -175,7 +174,7 @@ class EngineSubject:
         self.engagement.create_schema()
         self.engagement.activate_rules(DEFAULT_RULES_PATH)
         for member in members:
-            self.engagement.upsert_member(
+            self.engagement.members.upsert(
                 member.member_id, timezone=member.timezone, opted_in=member.opted_in
             )
 
@@ -190,7 +189,7 @@ class EngineSubject:
         return report.actions, report.changed
 
     def total_points(self) -> int:
-        return sum(self.engagement.totals().values())
+        return sum(self.engagement.ledger.totals().values())
 
 
 class NaiveSubject:
@@ -603,15 +602,18 @@ Target = tuple[str, str]
 
 RECORD_PHASES: tuple[tuple[Target, str], ...] = (
     (("engagement.engine", "Engagement.record"), "`Engagement.record()`, in all"),
-    (("engagement.actions", "parse_action"), "validate the input (pydantic)"),
-    (("engagement.engine", "Engagement._unit"), "open and commit the transaction"),
-    (("engagement.recording", "record_one"), "log and score the action (`record_one`)"),
-    (("engagement.actions", "action_row"), "  text analysis and the log row"),
-    (("engagement.recording", "_current_history"), "  the member's history (cache or DB)"),
-    (("engagement.history", "MemberHistory.add_all"), "    of which loading from the DB"),
-    (("engagement.scoring", "score_and_remember"), "  scoring with the rules"),
-    (("engagement.prepared", "Prepared._run"), "  statements prepared on the driver's cursor"),
-    (("engagement.history", "MemberHistory.add"), "indexing facts for the rules (all calls)"),
+    (("engagement.core.actions", "parse_action"), "validate the input (pydantic)"),
+    (("engagement.pipeline.unit", "Transactions.unit"), "open and commit the transaction"),
+    (("engagement.pipeline.recording", "record_one"), "log and score the action (`record_one`)"),
+    (("engagement.storage.rows", "action_row"), "  text analysis and the log row"),
+    (("engagement.pipeline.recording", "_current_history"), "  the member's history (cache or DB)"),
+    (("engagement.core.history", "MemberHistory.add_all"), "    of which loading from the DB"),
+    (("engagement.core.scoring", "score_and_remember"), "  scoring with the rules"),
+    (
+        ("engagement.storage.prepared", "Prepared._run"),
+        "  statements prepared on the driver's cursor",
+    ),
+    (("engagement.core.history", "MemberHistory.add"), "indexing facts for the rules (all calls)"),
     (("~", SQLITE_EXECUTE), "inside SQLite (C): statements"),
     (("~", SQLITE_BEGIN), "inside SQLite (C): `BEGIN`"),
     (("~", SQLITE_FETCHONE), "inside SQLite (C): fetching rows"),
@@ -619,14 +621,17 @@ RECORD_PHASES: tuple[tuple[Target, str], ...] = (
 )
 REPLAY_PHASES: tuple[tuple[Target, str], ...] = (
     (("engagement.engine", "Engagement.replay"), "`Engagement.replay()`, in all"),
-    (("engagement.replay", "replay_awards"), "read the log and rescore it (generator)"),
+    (("engagement.pipeline.replay", "replay_awards"), "read the log and rescore it (generator)"),
     (("~", "<method 'fetchmany' of 'sqlite3.Cursor' objects>"), "  SQLite: fetch the rows"),
-    (("engagement.tables", "UTCDateTime.process_result_value"), "  `at` to an aware datetime"),
-    (("engagement.scoring", "score_and_remember"), "  scoring with the rules"),
-    (("engagement.scoring", "score"), "    of which the rules' pipeline"),
-    (("engagement.history", "MemberHistory.add"), "    of which indexing the fact"),
+    (
+        ("engagement.storage.tables", "UTCDateTime.process_result_value"),
+        "  `at` to an aware datetime",
+    ),
+    (("engagement.core.scoring", "score_and_remember"), "  scoring with the rules"),
+    (("engagement.core.scoring", "score"), "    of which the rules' pipeline"),
+    (("engagement.core.history", "MemberHistory.add"), "    of which indexing the fact"),
 )
-HISTORY_ADD: Target = ("engagement.history", "MemberHistory.add")
+HISTORY_ADD: Target = ("engagement.core.history", "MemberHistory.add")
 
 StatsKey = tuple[str, int, str]
 StatsValue = tuple[int, int, float, float, Any]

@@ -5,8 +5,7 @@ Start with :class:`Engagement`; see the README for a tour.
 
 from __future__ import annotations
 
-from .actions import Action, Content, Metrics
-from .analytics import (
+from engagement.analytics import (
     ChannelFigures,
     ContentMix,
     Contributor,
@@ -18,7 +17,7 @@ from .analytics import (
     Tally,
     TopContent,
 )
-from .badges import (
+from engagement.badges import (
     BadgeAwarded,
     BadgeProgress,
     BadgeRevoked,
@@ -32,8 +31,11 @@ from .badges import (
     Measure,
     TeamProgress,
 )
-from .engine import Engagement, LedgerEntry
-from .exceptions import (
+from engagement.core.actions import Action, Content, Metrics
+from engagement.core.facts import Fact, Step
+from engagement.core.scoring import Award
+from engagement.engine import Engagement
+from engagement.exceptions import (
     DuplicateKindError,
     EngagementError,
     InvalidActionError,
@@ -45,16 +47,15 @@ from .exceptions import (
     UnknownKindError,
     UnknownMemberError,
 )
-from .facts import Fact, Step
-from .kudos import KudosGiven
-from .leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
-from .members import Member
-from .outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
-from .privacy import Erasure
-from .replay import ReplayReport
-from .revocation import Revocation
-from .rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
-from .scoring import Award
+from engagement.facades import LedgerEntry
+from engagement.leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
+from engagement.outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
+from engagement.pipeline.kudos import KudosGiven
+from engagement.pipeline.privacy import Erasure
+from engagement.pipeline.replay import ReplayReport
+from engagement.pipeline.revocation import Revocation
+from engagement.rules import DEFAULT_RULES_PATH, RuleKind, RuleKindRegistry, RuleParams, Ruleset
+from engagement.storage.members import Member
 
 __all__ = [
     "DEFAULT_RULES_PATH",

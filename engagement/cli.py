@@ -14,15 +14,20 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from .analytics.text import kpi_lines
-from .badges.evaluation import next_badges
-from .engine import Engagement
-from .exceptions import EngagementError, InvalidInputError, RuleFileError
-from .leaderboards.standings import Leaderboard
-from .outbox import RECOGNITION, WebhookReceiver
-from .outbox.webhook import STYLES
-from .rules import DEFAULT_RULES_PATH, default_registry, load_ruleset_file, ruleset_json_schema
-from .simulation import SimulationResult, simulate
+from engagement.analytics.text import kpi_lines
+from engagement.badges.evaluation import next_badges
+from engagement.engine import Engagement
+from engagement.exceptions import EngagementError, InvalidInputError, RuleFileError
+from engagement.leaderboards.standings import Leaderboard
+from engagement.outbox import RECOGNITION, WebhookReceiver
+from engagement.outbox.webhook import STYLES
+from engagement.rules import (
+    DEFAULT_RULES_PATH,
+    default_registry,
+    load_ruleset_file,
+    ruleset_json_schema,
+)
+from engagement.simulation import SimulationResult, simulate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,8 +269,8 @@ def _replay(args: argparse.Namespace, engine: Engagement) -> int:
 
 
 def _badges(args: argparse.Namespace, engine: Engagement) -> int:
-    progress = engine.badges(args.member, locale=args.locale)
-    level = engine.level(args.member, locale=args.locale)
+    progress = engine.badges.progress(args.member, locale=args.locale)
+    level = engine.badges.level(args.member, locale=args.locale)
     upcoming = next_badges(progress)
     if args.json:
         print(
@@ -290,7 +295,7 @@ def _badges(args: argparse.Namespace, engine: Engagement) -> int:
 
 
 def _award_pending(args: argparse.Namespace, engine: Engagement) -> int:
-    awarded = engine.award_pending_badges()
+    awarded = engine.badges.award_pending()
     print(f"{len(awarded)} badge awards written")
     for award in awarded:
         print(f"  {award.member}: {award.label}")
@@ -319,7 +324,7 @@ def _aware(text: str) -> datetime:
 
 
 def _leaderboard(args: argparse.Namespace, engine: Engagement) -> int:
-    board = engine.leaderboard(limit=args.limit, offset=args.offset, **_board_options(args))
+    board = engine.boards.top(limit=args.limit, offset=args.offset, **_board_options(args))
     if args.json:
         print(json.dumps(asdict(board), indent=2, default=str))
     else:
@@ -328,7 +333,7 @@ def _leaderboard(args: argparse.Namespace, engine: Engagement) -> int:
 
 
 def _standing(args: argparse.Namespace, engine: Engagement) -> int:
-    around = engine.standing(args.member, k=args.k, **_board_options(args))
+    around = engine.boards.standing(args.member, k=args.k, **_board_options(args))
     if args.json:
         print(json.dumps(asdict(around), indent=2, default=str))
         return 0
@@ -352,7 +357,7 @@ def _standing(args: argparse.Namespace, engine: Engagement) -> int:
 
 
 def _rebuild(args: argparse.Namespace, engine: Engagement) -> int:
-    report = engine.rebuild_leaderboards(check=args.check)
+    report = engine.boards.rebuild(check=args.check)
     done = "would be rewritten" if args.check else "rewritten"
     print(
         f"{report.rows} score rows from the ledger, {report.stored} stored; "
@@ -365,7 +370,7 @@ def _rebuild(args: argparse.Namespace, engine: Engagement) -> int:
 
 
 def _export_member(args: argparse.Namespace, engine: Engagement) -> int:
-    print(json.dumps(engine.export_member(args.member), indent=2))
+    print(json.dumps(engine.members.export(args.member), indent=2))
     return 0
 
 
@@ -375,7 +380,7 @@ def _erase_member(args: argparse.Namespace, engine: Engagement) -> int:
             f"erasing {args.member!r} cannot be undone: run again with --yes to confirm "
             "(export-member first if they asked for a copy)"
         )
-    erasure = engine.erase_member(args.member)
+    erasure = engine.members.erase(args.member)
     print(
         f"{erasure.member} erased: now {erasure.pseudonym}; {erasure.texts_removed} texts "
         f"removed, {erasure.mentions_replaced} colleagues' actions no longer name them"
@@ -401,7 +406,7 @@ def _date(text: str) -> date:
 def _report(args: argparse.Namespace, engine: Engagement) -> int:
     if args.period is not None and (args.season or args.start or args.end):
         raise InvalidInputError("--period: give a period, a season or --from/--to, not several")
-    report = engine.programme_report(
+    report = engine.analytics.report(
         args.period or "month",
         at=args.at,
         start=args.start,
@@ -425,7 +430,7 @@ def _drain(args: argparse.Namespace) -> int:
     events = RECOGNITION if args.events is None else [e.strip() for e in args.events.split(",")]
     receiver = WebhookReceiver(args.webhook, style=args.style, events=events)
     with Engagement(args.db) as engine:
-        report = engine.drain_outbox(receiver, limit=args.limit, max_attempts=args.max_attempts)
+        report = engine.outbox.drain(receiver, limit=args.limit, max_attempts=args.max_attempts)
     print(
         f"{report.delivered} delivered, {report.failed} failed (retried later), "
         f"{report.dead} dead" + (f", {report.released} handed back" if report.released else "")

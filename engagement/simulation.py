@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .actions import Action, parse_action_json
-from .analytics import ProgrammeReport
-from .engine import Engagement
-from .exceptions import InvalidActionError, InvalidInputError
-from .leaderboards.standings import Leaderboard
+from engagement.analytics import ProgrammeReport
+from engagement.core.actions import Action, parse_action_json
+from engagement.engine import Engagement
+from engagement.exceptions import InvalidActionError, InvalidInputError
+from engagement.leaderboards.standings import Leaderboard
 
 CHUNK = 5000
 
@@ -139,7 +139,7 @@ def load_members(engine: Engagement, path: str | Path) -> int:
             try:
                 data = json.loads(line)
                 member_id = data.pop("member")
-                engine.upsert_member(member_id, **data)
+                engine.members.upsert(member_id, **data)
             except (ValueError, KeyError, TypeError, InvalidInputError) as exc:
                 raise InvalidInputError(f"{path}:{number}: {exc}") from None
             count += 1
@@ -182,13 +182,13 @@ def simulate(
         if len(chunk) >= CHUNK:
             flush()
     flush()
-    totals = engine.totals()
+    totals = engine.ledger.totals()
     ranks = _all_time_ranks(engine)
     public_scores = sorted({points for _, points in ranks.values()}, reverse=True)
     results = []
     for member_id, points in totals.items():
-        info = engine.get_member(member_id)
-        level = engine.level(member_id)
+        info = engine.members.get(member_id)
+        level = engine.badges.level(member_id)
         results.append(
             MemberResult(
                 member=member_id,
@@ -196,7 +196,7 @@ def simulate(
                 actions=per_member[member_id],
                 display_name=info.display_name if info else None,
                 team=info.team if info else None,
-                badges=engine.earned_badges(member_id),
+                badges=engine.badges.earned(member_id),
                 level=level.level,
                 level_name=level.name,
                 rank=_rank(member_id, points, ranks, public_scores),
@@ -209,8 +209,8 @@ def simulate(
         duplicates=duplicates,
         ruleset_version=engine.active_rules().version,
         members=results,
-        kpis=engine.programme_report("all"),
-        board=engine.leaderboard("all", limit=10),
+        kpis=engine.analytics.report("all"),
+        board=engine.boards.top("all", limit=10),
     )
 
 
@@ -218,7 +218,7 @@ def _all_time_ranks(engine: Engagement) -> dict[str, tuple[int, int]]:
     """Every public member's (exact rank, points) on the all-time board, by pages."""
     ranks: dict[str, tuple[int, int]] = {}
     while True:
-        page = engine.leaderboard("all", limit=1000, offset=len(ranks), reveal=True)
+        page = engine.boards.top("all", limit=1000, offset=len(ranks), reveal=True)
         ranks.update((s.member, (s.rank or 0, s.points)) for s in page.entries)
         if len(page.entries) < 1000:
             return ranks

@@ -136,7 +136,7 @@ def engine_with() -> Iterator[Callable[[str], Engagement]]:
         engagement.create_schema()
         engagement.activate_rules(engagement.load_rules_text(BASE_RULES + rules_yaml))
         for member in members:
-            engagement.upsert_member(member, timezone="Europe/Paris")
+            engagement.members.upsert(member, timezone="Europe/Paris")
         created.append(engagement)
         return engagement
 
@@ -161,7 +161,7 @@ def badge_engine() -> Iterator[Callable[..., Engagement]]:
         engagement.create_schema()
         engagement.activate_rules(engagement.load_rules_text(BASE_RULES + sections))
         for member in members:
-            engagement.upsert_member(member, timezone=kw.get("timezone", "Europe/Paris"))
+            engagement.members.upsert(member, timezone=kw.get("timezone", "Europe/Paris"))
         created.append(engagement)
         return engagement
 
@@ -201,7 +201,7 @@ def recognising(database_url: str) -> Iterator[Callable[..., Engagement]]:
             engagement.create_schema()
             engagement.activate_rules(engagement.load_rules_text(BASE_RULES + RECOGNITION_RULES))
             for member, name in (("alice", "Alice"), ("bob", "Bob"), ("carol", None)):
-                engagement.upsert_member(member, display_name=name, timezone="Europe/Paris")
+                engagement.members.upsert(member, display_name=name, timezone="Europe/Paris")
         created.append(engagement)
         return engagement
 
@@ -281,7 +281,7 @@ def board_engine(database_url: str) -> Iterator[BoardEngine]:
         engagement.create_schema()
         engagement.activate_rules(engagement.load_rules_text(rules + extra))
         for member_id, team, opted_in in members:
-            engagement.upsert_member(member_id, team=team, opted_in=opted_in)
+            engagement.members.upsert(member_id, team=team, opted_in=opted_in)
         created.append(engagement)
         return engagement
 

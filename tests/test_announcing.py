@@ -12,7 +12,7 @@ from engagement.outbox import outbox
 
 
 def events(engine: Engagement) -> list[str]:
-    return [message.event for message in engine.outbox_messages(limit=None)]
+    return [message.event for message in engine.outbox.messages(limit=None)]
 
 
 def test_each_event_heard_by_signal_is_also_written_to_the_outbox(recognising):
@@ -21,7 +21,7 @@ def test_each_event_heard_by_signal_is_also_written_to_the_outbox(recognising):
         engine.record(share())
         engine.record(kudos())
         engine.revoke("s1", "post deleted")
-        engine.grant_badge("bob", "spotlight", reason="post of the month")
+        engine.badges.grant("bob", "spotlight", reason="post of the month")
     assert events(engine) == [name for name, _ in heard]
     assert set(events(engine)) == {
         "action-recorded",
@@ -39,7 +39,7 @@ def test_messages_carry_json_payloads_about_one_member(recognising):
     engine = recognising(outbox=True)
     engine.record(share())
     engine.record(kudos())
-    by_event = {m.event: m for m in reversed(engine.outbox_messages())}  # the first of each
+    by_event = {m.event: m for m in reversed(engine.outbox.messages())}  # the first of each
     recorded = by_event["action-recorded"]
     assert recorded.member == "alice" and recorded.status == "pending"
     assert recorded.attempts == 0 and recorded.delivered_at is None
@@ -60,7 +60,7 @@ def test_messages_carry_json_payloads_about_one_member(recognising):
 def test_without_an_outbox_nothing_is_written(recognising):
     engine = recognising()
     engine.record(share())
-    assert engine.outbox_messages() == []
+    assert engine.outbox.messages() == []
 
 
 def test_a_rolled_back_write_leaves_no_outbox_row(recognising):
@@ -68,26 +68,26 @@ def test_a_rolled_back_write_leaves_no_outbox_row(recognising):
     with Session(engine.database) as session:
         engine.record(share(), session=session)
         engine.record(kudos(), session=session)
-        assert len(engine.outbox_messages(session=session)) == 8  # visible inside
+        assert len(engine.outbox.messages(session=session)) == 8  # visible inside
         session.rollback()
-    assert engine.outbox_messages() == []
+    assert engine.outbox.messages() == []
 
 
 def test_the_callers_commit_writes_the_rows_with_the_award(recognising):
     engine = recognising(outbox=True)
     with Session(engine.database) as session, session.begin():
         engine.record(share(), session=session)
-    assert engine.points("alice") == 10 and len(events(engine)) == 5
+    assert engine.ledger.points("alice") == 10 and len(events(engine)) == 5
 
 
 def test_imports_backfills_and_replays_write_rows_only_when_asked(recognising):
     engine = recognising(outbox=True)
     engine.record_many([share(), kudos()])
     engine.activate_rules(engine.load_rules_text(with_new_badge()))
-    engine.award_pending_badges()
+    engine.badges.award_pending()
     engine.replay(apply=True)
     assert events(engine) == []
-    engine.award_pending_badges(notify=True)  # nothing left to award
+    engine.badges.award_pending(notify=True)  # nothing left to award
     engine.record_many([share("bob", "s2")], notify=True)
     assert events(engine)[:2] == ["action-recorded", "points-awarded"]
     assert "badge-awarded" in events(engine)

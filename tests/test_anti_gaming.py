@@ -102,7 +102,7 @@ def total(log: list[dict[str, Any]]) -> int:
     engine.create_schema()
     engine.activate_rules(DEFAULT_RULES_PATH)
     engine.record_many(log, create_members=True)
-    points = sum(engine.totals().values())
+    points = sum(engine.ledger.totals().values())
     engine.database.dispose()
     return points
 

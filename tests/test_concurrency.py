@@ -78,7 +78,7 @@ def shared(pg_schema_url: str) -> Iterator[Engagement]:
     engine.create_schema()
     engine.activate_rules(DEFAULT_RULES_PATH)
     for member in range(3):
-        engine.upsert_member(f"m{member}", timezone="Europe/Paris")
+        engine.members.upsert(f"m{member}", timezone="Europe/Paris")
     yield engine
     engine.database.dispose()
 
@@ -93,7 +93,7 @@ def test_the_same_keys_from_several_processes_are_awarded_once(
         by_key.setdefault(key, set()).add(points)
     assert all(len(points) == 1 for points in by_key.values())  # every caller saw one award
     assert sum(not duplicate for _, _, duplicate in results) == len(actions)
-    entries = shared.ledger()
+    entries = shared.ledger.entries()
     assert sorted(e.key for e in entries) == sorted(a["key"] for a in actions)
     assert shared.replay().changed == 0
 
@@ -108,7 +108,7 @@ def test_one_members_actions_from_several_processes_see_each_other(
     # the ledger must equal a serial replay of the log in the order it was written.
     report = shared.replay()
     assert (report.actions, report.changed) == (80, 0)
-    assert shared.points("m0") == report.points_after
+    assert shared.ledger.points("m0") == report.points_after
 
 
 def test_the_same_keys_in_batches_from_several_processes_are_awarded_once(
@@ -154,7 +154,7 @@ def _wait_until_blocked(url: str, name: str, done: Callable[[], bool]) -> None:
 
 def _revoke_when_told(url: str, key: str, ready: Any, go: Any, results: Any) -> None:
     engine = Engagement(url)
-    engine.points("m0")  # connected before the race starts
+    engine.ledger.points("m0")  # connected before the race starts
     ready.set()
     go.wait(60)
     results.put(engine.revoke(key, "the post was deleted").points)
@@ -191,16 +191,16 @@ def test_a_revocation_during_an_applied_replay_waits_for_it(
     revoker.join(timeout=60)
     assert revoker.exitcode == 0
     assert report.changed == 1
-    entries = [(e.entry_kind, e.points) for e in shared.ledger("m0")]
+    entries = [(e.entry_kind, e.points) for e in shared.ledger.entries("m0")]
     assert entries == [("award", awarded), ("adjustment", 10), ("revocation", revoked)]
-    assert shared.points("m0") == 0
+    assert shared.ledger.points("m0") == 0
 
 
 def _record_many_when_ready(
     url: str, batch: list[dict[str, Any]], ready: Any, results: Any
 ) -> None:
     engine = Engagement(url)
-    engine.points("m0")
+    engine.ledger.points("m0")
     ready.set()
     try:
         results.put([(a.key, a.points, a.duplicate) for a in engine.record_many(batch)])
@@ -231,4 +231,4 @@ def test_record_many_racing_record_on_a_key_returns_the_first_award(
     assert isinstance(outcome, list), outcome
     assert outcome[0] == ("k0", award.points, True)
     assert outcome[1][0::2] == ("k1", False)
-    assert [e.key for e in shared.ledger()] == ["k0", "k1"]
+    assert [e.key for e in shared.ledger.entries()] == ["k0", "k1"]

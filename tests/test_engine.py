@@ -23,7 +23,7 @@ from engagement import (
     UnknownMemberError,
 )
 from engagement.signals import action_recorded, action_revoked, points_awarded
-from engagement.tables import actions, ledger, members
+from engagement.storage.tables import actions, ledger, members
 
 
 def counts(engine: Engagement) -> tuple[int, int, int]:
@@ -37,8 +37,8 @@ def counts(engine: Engagement) -> tuple[int, int, int]:
 
 @pytest.fixture
 def alice(engine: Engagement) -> Engagement:
-    engine.upsert_member("alice", display_name="Alice", team="Sales", timezone="Europe/Paris")
-    engine.upsert_member("bob", timezone="Europe/Paris")
+    engine.members.upsert("alice", display_name="Alice", team="Sales", timezone="Europe/Paris")
+    engine.members.upsert("bob", timezone="Europe/Paris")
     return engine
 
 
@@ -48,11 +48,11 @@ def test_record_awards_points_and_explains_them(
     award = alice.record(make_action(text="My own take: this changes how we plan cloud budgets"))
     assert award.points == 35  # 10 share + 15 personal + 10 variety (capped)
     assert award.summary.startswith("+10 share, +15 personal words (")
-    [entry] = alice.ledger("alice")
+    [entry] = alice.ledger.entries("alice")
     assert (entry.entry_kind, entry.points, entry.rule_id) == ("award", 35, "verbs.share")
     assert entry.ruleset_version == 1
     assert entry.explanation == award.explanation()
-    assert alice.points("alice") == 35
+    assert alice.ledger.points("alice") == 35
 
 
 def test_recording_a_key_twice_awards_once(alice: Engagement, make_action: ActionFactory) -> None:
@@ -113,12 +113,12 @@ def test_revoke_writes_a_compensating_entry(alice: Engagement, make_action: Acti
     award = alice.record(action)
     revocation = alice.revoke(action["key"], "the post was deleted")
     assert revocation.points == -award.points
-    assert alice.points("alice") == 0
-    kinds = [(e.entry_kind, e.points) for e in alice.ledger("alice")]
+    assert alice.ledger.points("alice") == 0
+    kinds = [(e.entry_kind, e.points) for e in alice.ledger.entries("alice")]
     assert kinds == [("award", award.points), ("revocation", -award.points)]
     again = alice.revoke(action["key"], "twice")
     assert again.duplicate and again.reason == "the post was deleted"
-    assert len(alice.ledger("alice")) == 2
+    assert len(alice.ledger.entries("alice")) == 2
 
 
 def test_revoke_refuses_unknown_keys_and_empty_reasons(
@@ -130,7 +130,7 @@ def test_revoke_refuses_unknown_keys_and_empty_reasons(
     alice.record(action)
     with pytest.raises(InvalidInputError, match="reason: say why the action is revoked"):
         alice.revoke(action["key"], "  ")
-    assert len(alice.ledger()) == 1
+    assert len(alice.ledger.entries()) == 1
 
 
 def test_record_many_is_all_or_nothing(alice: Engagement, make_action: ActionFactory) -> None:
@@ -160,20 +160,20 @@ def test_record_many_creates_members_only_when_asked(
     with pytest.raises(UnknownMemberError, match="unknown members 'yann', 'zoe'"):
         engine.record_many(batch)
     engine.record_many(batch, create_members=True)
-    zoe = engine.get_member("zoe")
+    zoe = engine.members.get("zoe")
     assert zoe is not None and zoe.opted_in is False  # never enrolled on a board by default
 
 
 def test_members_are_upserted_field_by_field(engine: Engagement) -> None:
-    engine.upsert_member("alice", display_name="Alice", team="Sales", opted_in=True)
-    updated = engine.upsert_member("alice", team="Marketing")
+    engine.members.upsert("alice", display_name="Alice", team="Sales", opted_in=True)
+    updated = engine.members.upsert("alice", team="Marketing")
     assert (updated.display_name, updated.team, updated.opted_in) == ("Alice", "Marketing", True)
     with pytest.raises(InvalidInputError, match="unknown time zone 'Paris'"):
-        engine.upsert_member("alice", timezone="Paris")
+        engine.members.upsert("alice", timezone="Paris")
     with pytest.raises(InvalidInputError, match="unknown member field"):
-        engine.upsert_member("alice", shoe_size=42)
+        engine.members.upsert("alice", shoe_size=42)
     with pytest.raises(InvalidInputError, match="member_id: a non-empty string"):
-        engine.upsert_member("")
+        engine.members.upsert("")
 
 
 def test_signals_fire_after_commit(alice: Engagement, make_action: ActionFactory) -> None:
@@ -206,8 +206,8 @@ def test_signals_wait_for_the_callers_commit_and_skip_rollbacks(
             assert received == []
             session.commit()
     assert received == [kept.key]
-    assert alice.ledger(session=None)[0].key == kept.key
-    assert rolled_back.key not in {entry.key for entry in alice.ledger()}
+    assert alice.ledger.entries(session=None)[0].key == kept.key
+    assert rolled_back.key not in {entry.key for entry in alice.ledger.entries()}
 
 
 def test_a_failing_receiver_is_logged_and_does_not_break_recording(
@@ -260,11 +260,11 @@ WITHOUT_TABLES: dict[str, Callable[[Engagement], object]] = {
         [{"key": "k", "member": "m", "verb": "post", "at": MONDAY.isoformat()}]
     ),
     "revoke": lambda e: e.revoke("k", "spam"),
-    "points": lambda e: e.points("m"),
-    "totals": lambda e: e.totals(),
-    "ledger": lambda e: e.ledger(),
-    "upsert_member": lambda e: e.upsert_member("m"),
-    "get_member": lambda e: e.get_member("m"),
+    "points": lambda e: e.ledger.points("m"),
+    "totals": lambda e: e.ledger.totals(),
+    "ledger": lambda e: e.ledger.entries(),
+    "upsert_member": lambda e: e.members.upsert("m"),
+    "get_member": lambda e: e.members.get("m"),
     "active_rules": lambda e: e.active_rules(),
     "replay": lambda e: e.replay(),
     "replayed_awards": lambda e: list(e.replayed_awards()),
@@ -300,7 +300,7 @@ def test_a_database_without_tables_says_so_inside_the_callers_session(
 
 def test_other_database_errors_are_not_mistaken_for_missing_tables(alice: Engagement) -> None:
     with pytest.raises(sa.exc.DBAPIError) as caught:
-        alice.points(object())  # type: ignore[arg-type]  # the driver cannot send it
+        alice.ledger.points(object())  # type: ignore[arg-type]  # the driver cannot send it
     assert not isinstance(caught.value, NotConfiguredError)
 
 
@@ -383,7 +383,7 @@ def test_engagement_is_a_context_manager(tmp_path: Path, make_action: ActionFact
         disposed = _disposals(engine.database)
         engine.create_schema()
         engine.activate_rules(DEFAULT_RULES_PATH)
-        engine.upsert_member("alice")
+        engine.members.upsert("alice")
         assert engine.record(make_action()).points > 0
     assert disposed == [engine.database]
 
@@ -393,14 +393,14 @@ def test_history_cache_size_bounds_the_per_process_cache(make_action: ActionFact
         engine.create_schema()
         engine.activate_rules(DEFAULT_RULES_PATH)
         for member in ("alice", "bob"):
-            engine.upsert_member(member)
+            engine.members.upsert(member)
             engine.record(make_action(member=member))
-        assert len(engine._histories) == 1
+        assert engine.cached_members() == 1
     with Engagement("sqlite://", history_cache_size=0) as engine:
         engine.create_schema()
         engine.activate_rules(DEFAULT_RULES_PATH)
-        engine.upsert_member("alice")
+        engine.members.upsert("alice")
         first, second = engine.record(make_action()), engine.record(make_action())
-        assert len(engine._histories) == 0 and first.points > second.points  # still scored
+        assert engine.cached_members() == 0 and first.points > second.points  # still scored
     with pytest.raises(InvalidInputError, match="history_cache_size: a number of members"):
         Engagement("sqlite://", history_cache_size=-1)

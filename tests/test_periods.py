@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from engagement.core.periods import Window, parse_duration, period_bounds, zone
 from engagement.exceptions import InvalidInputError
-from engagement.periods import Window, parse_duration, period_bounds, zone
 
 PARIS = ZoneInfo("Europe/Paris")
 SINGAPORE = ZoneInfo("Asia/Singapore")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engagement import Engagement, UnknownMemberError
 from engagement.cli import main
-from engagement.tables import actions
+from engagement.storage.tables import actions
 
 KUDOS_RULES = (
     BOARD_RULES
@@ -42,7 +42,7 @@ def _history(engine: Engagement, act: Act) -> None:
             act("cleo", "kudos", target="ben", days=0.1),
         ]
     )
-    engine.set_group("pilot", ["ana", "ben"])
+    engine.boards.set_group("pilot", ["ana", "ben"])
 
 
 def test_opting_out_and_in_changes_every_board_and_nothing_else(
@@ -50,16 +50,16 @@ def test_opting_out_and_in_changes_every_board_and_nothing_else(
 ) -> None:
     engine = board_engine(MEMBERS)
     _history(engine, act)
-    before = engine.points("ana")
-    assert engine.opt_out("ana").opted_in is False
+    before = engine.ledger.points("ana")
+    assert engine.members.opt_out("ana").opted_in is False
     for period in ("week", "month", "all", "season:autumn"):
-        assert "ana" not in [s.member for s in engine.leaderboard(period, at=WEDNESDAY).entries]
-    assert engine.standing("ana", "all").me.public is False
-    assert engine.points("ana") == before
-    assert engine.opt_in("cleo").opted_in is True
-    assert "cleo" in [s.member for s in engine.leaderboard("all").entries]
+        assert "ana" not in [s.member for s in engine.boards.top(period, at=WEDNESDAY).entries]
+    assert engine.boards.standing("ana", "all").me.public is False
+    assert engine.ledger.points("ana") == before
+    assert engine.members.opt_in("cleo").opted_in is True
+    assert "cleo" in [s.member for s in engine.boards.top("all").entries]
     with pytest.raises(UnknownMemberError, match="unknown member 'zoe'"):
-        engine.opt_in("zoe")
+        engine.members.opt_in("zoe")
 
 
 def test_consent_given_in_a_rolled_back_transaction_is_not_given(
@@ -68,9 +68,9 @@ def test_consent_given_in_a_rolled_back_transaction_is_not_given(
     engine = board_engine(MEMBERS)
     _history(engine, act)
     with Session(engine.database) as session:
-        engine.opt_in("cleo", session=session)
+        engine.members.opt_in("cleo", session=session)
         session.rollback()
-    assert "cleo" not in [s.member for s in engine.leaderboard("all").entries]
+    assert "cleo" not in [s.member for s in engine.boards.top("all").entries]
 
 
 def test_erasure_removes_what_identifies_and_keeps_the_numbers(
@@ -78,16 +78,16 @@ def test_erasure_removes_what_identifies_and_keeps_the_numbers(
 ) -> None:
     engine = board_engine(MEMBERS, rules=KUDOS_RULES)
     _history(engine, act)
-    totals = engine.totals()
-    erasure = engine.erase_member("ben")
+    totals = engine.ledger.totals()
+    erasure = engine.members.erase("ben")
     assert (erasure.member, erasure.texts_removed, erasure.mentions_replaced) == ("ben", 1, 3)
     assert erasure.pseudonym.startswith("erased-")
-    assert engine.get_member("ben") is None
-    anonymous = engine.get_member(erasure.pseudonym)
+    assert engine.members.get("ben") is None
+    anonymous = engine.members.get(erasure.pseudonym)
     assert anonymous is not None
     assert (anonymous.display_name, anonymous.team, anonymous.opted_in) == (None, "Sales", False)
     # Every total is unchanged; ben's now lives under the pseudonym.
-    after = engine.totals()
+    after = engine.ledger.totals()
     assert after.pop(erasure.pseudonym) == totals.pop("ben")
     assert after == totals
     with engine.database.connect() as connection:
@@ -95,33 +95,33 @@ def test_erasure_removes_what_identifies_and_keeps_the_numbers(
     assert all("ben" not in (text or "") or key.startswith("cleo") or key.startswith("ana")
                for key, text, _ in rows)  # fmt: skip
     assert [target for _, _, target in rows if target] == [erasure.pseudonym] * 3
-    texts = [e.explanation for e in engine.ledger("cleo")]
+    texts = [e.explanation for e in engine.ledger.entries("cleo")]
     assert "ben" not in json.dumps(texts) and erasure.pseudonym in json.dumps(texts)
-    assert [s.member for s in engine.leaderboard("all").entries] == ["ana"]
-    assert engine.leaderboard(group="pilot", period="all").participants == 1
+    assert [s.member for s in engine.boards.top("all").entries] == ["ana"]
+    assert engine.boards.top(group="pilot", period="all").participants == 1
     # Erasure keeps the log a pure function of itself: replay finds nothing to change.
     assert engine.replay().changed == 0
-    assert engine.rebuild_leaderboards(check=True).consistent
+    assert engine.boards.rebuild(check=True).consistent
 
 
 def test_an_erased_id_can_join_again_as_a_new_member(board_engine: BoardEngine, act: Act) -> None:
     engine = board_engine(MEMBERS)
     _history(engine, act)
-    engine.erase_member("ben")
-    engine.upsert_member("ben", opted_in=True)
-    assert engine.points("ben") == 0
-    assert engine.earned_badges("ben") == []
+    engine.members.erase("ben")
+    engine.members.upsert("ben", opted_in=True)
+    assert engine.ledger.points("ben") == 0
+    assert engine.badges.earned("ben") == []
     with pytest.raises(UnknownMemberError):
-        engine.erase_member("zoe")
+        engine.members.erase("zoe")
 
 
 def test_export_holds_everything_on_the_member(board_engine: BoardEngine, act: Act) -> None:
     engine = board_engine(MEMBERS)
     _history(engine, act)
-    first = engine.ledger("ana")[0].key
-    engine.report_metrics(first, impressions=120, clicks=3)
+    first = engine.ledger.entries("ana")[0].key
+    engine.analytics.report_metrics(first, impressions=120, clicks=3)
     engine.revoke(first, "shared by mistake")
-    data = engine.export_member("ana")
+    data = engine.members.export("ana")
     assert json.loads(json.dumps(data)) == data
     assert data["member"]["member_id"] == "ana"
     assert [(a["verb"], a["text"], a["revoked"]) for a in data["actions"]] == [
@@ -136,7 +136,7 @@ def test_export_holds_everything_on_the_member(board_engine: BoardEngine, act: A
         (first, 120, 3)
     ]
     assert data["actions_naming_member"] == 0
-    assert engine.export_member("ben")["actions_naming_member"] == 3
+    assert engine.members.export("ben")["actions_naming_member"] == 3
 
 
 def test_the_commands_export_and_erase(
@@ -148,10 +148,10 @@ def test_the_commands_export_and_erase(
     assert json.loads(capsys.readouterr().out)["member"]["member_id"] == "ana"
     assert main(["erase-member", "ana", "--db", database_url]) == 2
     assert "cannot be undone: run again with --yes" in capsys.readouterr().err
-    assert engine.get_member("ana") is not None
+    assert engine.members.get("ana") is not None
     assert main(["erase-member", "ana", "--db", database_url, "--yes"]) == 0
     assert capsys.readouterr().out.startswith("ana erased: now erased-")
-    assert engine.get_member("ana") is None
+    assert engine.members.get("ana") is None
 
 
 def test_erasure_drops_outbox_messages_about_the_member_and_renames_mentions(
@@ -164,10 +164,10 @@ def test_erasure_drops_outbox_messages_about_the_member_and_renames_mentions(
             act("ana", "kudos", target="ben", text="Thanks Ben for the intro!"),
         ):
             engine.record(action)
-        about_ben = [m for m in engine.outbox_messages(limit=None) if m.member == "ben"]
+        about_ben = [m for m in engine.outbox.messages(limit=None) if m.member == "ben"]
         assert about_ben  # his own share was announced
-        erasure = engine.erase_member("ben")
-        left = engine.outbox_messages(limit=None)
+        erasure = engine.members.erase("ben")
+        left = engine.outbox.messages(limit=None)
         assert [m for m in left if m.member in ("ben", erasure.pseudonym)] == []
         text = json.dumps([m.payload for m in left])
         assert '"ben"' not in text

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engagement import DEFAULT_RULES_PATH, Engagement, EngagementError, InvalidInputError
-from engagement import replay as replaying
-from engagement.facts import Step
-from engagement.tables import members
+from engagement.core.facts import Step
+from engagement.pipeline import replay as replaying
+from engagement.storage.tables import members
 
 MEMBERS = ("ana", "ben", "chloé")
 ZONES = {"ana": "Europe/Paris", "ben": "Asia/Singapore", "chloé": "America/New_York"}
@@ -64,14 +64,14 @@ def fresh_engine() -> Engagement:
     engine.create_schema()
     engine.activate_rules(DEFAULT_RULES_PATH)
     for member, zone in ZONES.items():
-        engine.upsert_member(member, timezone=zone)
+        engine.members.upsert(member, timezone=zone)
     return engine
 
 
 def awards_in_ledger(engine: Engagement) -> dict[str, tuple[int, Any]]:
     return {
         entry.key: (entry.points, entry.explanation)
-        for entry in engine.ledger()
+        for entry in engine.ledger.entries()
         if entry.entry_kind == "award"
     }
 
@@ -96,7 +96,7 @@ def test_one_by_one_in_bulk_and_replayed_give_identical_ledgers(log: list[dict[s
     assert awards_in_ledger(bulk) == expected
     assert awards_replayed(one_by_one) == expected
     assert awards_replayed(bulk) == expected
-    assert one_by_one.totals() == bulk.totals()
+    assert one_by_one.ledger.totals() == bulk.ledger.totals()
 
 
 @PROPERTY
@@ -113,13 +113,13 @@ def test_replay_reproduces_a_log_with_revocations(
     assert awards_replayed(engine) == awards_in_ledger(engine)
     report = engine.replay()
     assert report.changed == 0
-    assert sum(engine.totals().values()) == report.points_after
+    assert sum(engine.ledger.totals().values()) == report.points_after
 
 
 def test_replay_apply_rescored_under_new_rules_appends_adjustments(
     memory_engine: Engagement,
 ) -> None:
-    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.members.upsert("ana", timezone="Europe/Paris")
     for hour in range(3):
         memory_engine.record(
             {
@@ -130,28 +130,28 @@ def test_replay_apply_rescored_under_new_rules_appends_adjustments(
                 "text": "An original post",
             }
         )
-    before = memory_engine.points("ana")
+    before = memory_engine.ledger.points("ana")
     text = DEFAULT_RULES_PATH.read_text().replace("points: 30 ", "points: 40 ")
     memory_engine.activate_rules(memory_engine.load_rules_text(text))
     dry = memory_engine.replay()
     assert (dry.changed, dry.applied) == (3, False)
-    assert memory_engine.points("ana") == before
+    assert memory_engine.ledger.points("ana") == before
     applied = memory_engine.replay(apply=True)
-    assert memory_engine.points("ana") == applied.points_after == before + 30
-    kinds = [entry.entry_kind for entry in memory_engine.ledger("ana")]
+    assert memory_engine.ledger.points("ana") == applied.points_after == before + 30
+    kinds = [entry.entry_kind for entry in memory_engine.ledger.entries("ana")]
     assert kinds == ["award"] * 3 + ["adjustment"] * 3
     assert memory_engine.replay().changed == 0
 
 
 def test_replay_apply_works_on_every_backend(engine: Engagement) -> None:
-    engine.upsert_member("ana", timezone="Europe/Paris")
+    engine.members.upsert("ana", timezone="Europe/Paris")
     engine.record(
         {"key": "p", "member": "ana", "verb": "post", "at": MONDAY.isoformat(), "text": "Hi"}
     )
     text = DEFAULT_RULES_PATH.read_text().replace("points: 30 ", "points: 40 ")
     engine.activate_rules(engine.load_rules_text(text))
     report = engine.replay(apply=True)
-    assert (report.changed, engine.points("ana")) == (1, report.points_after)
+    assert (report.changed, engine.ledger.points("ana")) == (1, report.points_after)
     assert engine.replay().changed == 0
 
 
@@ -178,23 +178,23 @@ def test_replay_after_a_verb_was_removed_scores_its_actions_0(
     assert [(s.rule, s.text) for s in read.steps] == [("verbs.read", "verb no longer in the rules")]
     assert read.summary == "+0 verb no longer in the rules = 0"
     engine.replay(apply=True)
-    assert engine.points("alice") == 30
+    assert engine.ledger.points("alice") == 30
     assert engine.record(make_action(verb="post", key="p2")).points == 30  # history still loads
     assert engine.replay().changed == 0
 
 
 def test_replay_apply_refuses_rules_that_were_never_activated(memory_engine: Engagement) -> None:
-    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.members.upsert("ana", timezone="Europe/Paris")
     memory_engine.record(_post("p"))
     draft = memory_engine.load_rules_text(_rules_with_post_points(40))
     assert memory_engine.replay(rules=draft).changed == 1  # a dry run is fine
     with pytest.raises(InvalidInputError, match="never activated"):
         memory_engine.replay(apply=True, rules=draft)
-    assert [e.entry_kind for e in memory_engine.ledger()] == ["award"]
+    assert [e.entry_kind for e in memory_engine.ledger.entries()] == ["award"]
 
 
 def test_replay_apply_refuses_rules_that_are_no_longer_active(memory_engine: Engagement) -> None:
-    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.members.upsert("ana", timezone="Europe/Paris")
     memory_engine.record(_post("p"))
     older = memory_engine.active_rules()
     memory_engine.activate_rules(memory_engine.load_rules_text(_rules_with_post_points(40)))
@@ -207,43 +207,43 @@ def test_replay_apply_refuses_rules_that_are_no_longer_active(memory_engine: Eng
 
 
 def test_a_second_apply_with_nothing_changed_writes_nothing(engine: Engagement) -> None:
-    engine.upsert_member("ana", timezone="Europe/Paris")
+    engine.members.upsert("ana", timezone="Europe/Paris")
     for hour in range(3):
         engine.record(_post(f"p{hour}", hour))
     engine.activate_rules(engine.load_rules_text(_rules_with_post_points(40)))
     assert engine.replay(apply=True).changed == 3
     with engine.database.connect() as connection:
         seq = connection.execute(sa.select(members.c.event_seq)).scalar_one()
-    ledger_before = engine.ledger()
+    ledger_before = engine.ledger.entries()
     again = engine.replay(apply=True)
     assert (again.changed, again.applied) == (0, True)
-    assert engine.ledger() == ledger_before
+    assert engine.ledger.entries() == ledger_before
     with engine.database.connect() as connection:
         assert connection.execute(sa.select(members.c.event_seq)).scalar_one() == seq
 
 
 def test_going_back_to_older_rules_activates_them_as_a_new_version(engine: Engagement) -> None:
-    engine.upsert_member("ana", timezone="Europe/Paris")
+    engine.members.upsert("ana", timezone="Europe/Paris")
     engine.record(_post("p"))
-    original = engine.points("ana")
+    original = engine.ledger.points("ana")
     engine.activate_rules(engine.load_rules_text(_rules_with_post_points(40)))
     engine.replay(apply=True)
     back = engine.activate_rules(DEFAULT_RULES_PATH)
     assert back.version == 3
     assert engine.replay(apply=True).changed == 1  # no clash with version 1's award
-    assert engine.points("ana") == original
-    entries = [(e.entry_kind, e.ruleset_version) for e in engine.ledger()]
+    assert engine.ledger.points("ana") == original
+    entries = [(e.entry_kind, e.ruleset_version) for e in engine.ledger.entries()]
     assert entries == [("award", 1), ("adjustment", 2), ("adjustment", 3)]
 
 
 def test_an_apply_that_would_adjust_an_action_twice_under_one_version_is_refused(
     memory_engine: Engagement, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    memory_engine.upsert_member("ana", timezone="Europe/Paris")
+    memory_engine.members.upsert("ana", timezone="Europe/Paris")
     memory_engine.record(_post("p"))
     memory_engine.activate_rules(memory_engine.load_rules_text(_rules_with_post_points(40)))
     memory_engine.replay(apply=True)
-    before = memory_engine.ledger()
+    before = memory_engine.ledger.entries()
 
     def changed_scoring(fact: Any, history: Any, ruleset: Any) -> tuple[Step, ...]:
         fact.points = 41  # as if an upgrade of the engine changed how rules score
@@ -253,4 +253,4 @@ def test_an_apply_that_would_adjust_an_action_twice_under_one_version_is_refused
     monkeypatch.setattr(replaying, "score_and_remember", changed_scoring)
     with pytest.raises(EngagementError, match="already adjusted under ruleset version 2"):
         memory_engine.replay(apply=True)
-    assert memory_engine.ledger() == before
+    assert memory_engine.ledger.entries() == before

@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engagement import DEFAULT_RULES_PATH
-from engagement.facts import Fact, Step, StepCache, round_points
-from engagement.history import MemberHistory, TimeIndex
-from engagement.periods import calendar_bounds, zone
+from engagement.core.facts import Fact, Step, StepCache, round_points
+from engagement.core.history import MemberHistory, TimeIndex
+from engagement.core.periods import calendar_bounds, zone
+from engagement.core.scoring import Award, score, score_and_remember
 from engagement.rules import (
     RuleKind,
     RuleParams,
@@ -34,7 +35,6 @@ from engagement.rules import (
 )
 from engagement.rules.bonuses import VarietyParams
 from engagement.rules.kinds import Phase
-from engagement.scoring import Award, score, score_and_remember
 
 START = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
 """A Monday, a few weeks before the European change to summer time."""

@@ -122,9 +122,9 @@ def test_revocations_announce_the_action_and_the_badge_it_earned(recognising):
 def test_manual_grants_and_revocations_are_announced(recognising):
     engine = recognising()
     with listening() as heard:
-        engine.grant_badge("bob", "spotlight", reason="post of the month")
-        engine.grant_badge("bob", "spotlight", reason="again")  # held already: nothing
-        engine.revoke_badge("bob", "spotlight", reason="mistake")
+        engine.badges.grant("bob", "spotlight", reason="post of the month")
+        engine.badges.grant("bob", "spotlight", reason="again")  # held already: nothing
+        engine.badges.revoke("bob", "spotlight", reason="mistake")
     assert [(name, p.badge) for name, p in heard] == [
         ("badge-awarded", "spotlight"),
         ("badge-revoked", "spotlight"),
@@ -143,7 +143,7 @@ def test_imports_and_backfills_announce_only_when_asked(recognising):
     engine = recognising()
     with listening() as heard:
         engine.record_many([share(), kudos()])
-        engine.award_pending_badges()
+        engine.badges.award_pending()
         engine.replay(apply=True)
     assert heard == []
     with listening() as heard:
@@ -170,9 +170,9 @@ WRITES: dict[str, Callable[[Engagement, Session], object]] = {
     "kudos": lambda e, s: e.record(kudos(), session=s),
     "record_many": lambda e, s: e.record_many([share(), kudos()], notify=True, session=s),
     "revoke": lambda e, s: e.revoke("earlier", "gone", session=s),
-    "grant_badge": lambda e, s: e.grant_badge("bob", "spotlight", reason="r", session=s),
-    "revoke_badge": lambda e, s: e.revoke_badge("carol", "spotlight", reason="r", session=s),
-    "award_pending_badges": lambda e, s: e.award_pending_badges(notify=True, session=s),
+    "grant_badge": lambda e, s: e.badges.grant("bob", "spotlight", reason="r", session=s),
+    "revoke_badge": lambda e, s: e.badges.revoke("carol", "spotlight", reason="r", session=s),
+    "award_pending_badges": lambda e, s: e.badges.award_pending(notify=True, session=s),
 }
 
 
@@ -180,7 +180,7 @@ WRITES: dict[str, Callable[[Engagement, Session], object]] = {
 def test_a_rolled_back_write_announces_nothing(recognising, write):
     engine = recognising()
     engine.record(share("carol", "earlier"))
-    engine.grant_badge("carol", "spotlight", reason="r")
+    engine.badges.grant("carol", "spotlight", reason="r")
     if write == "award_pending_badges":  # give it something to award
         engine.activate_rules(engine.load_rules_text(with_new_badge()))
     with listening() as heard:
@@ -206,5 +206,5 @@ def test_a_failing_receiver_is_logged_and_the_write_stands(recognising, signal, 
         engine.record(kudos())
         engine.revoke(award.key, "post deleted")
     assert award.points == 10 and len(heard) == 2  # later receivers still ran
-    assert engine.points("alice") == 5
+    assert engine.ledger.points("alice") == 5
     assert "webhook down" in caplog.text and signal.name in caplog.text

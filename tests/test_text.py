@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engagement.text import analyse, words
+from engagement.core.text import analyse, words
 
 SUGGESTED = "We just opened our new Lyon office, built to be carbon neutral."
 

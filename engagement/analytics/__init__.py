@@ -6,8 +6,8 @@ engine's MetaData, so :meth:`engagement.Engagement.create_schema` creates it.
 
 from __future__ import annotations
 
-from .metrics import MetricsReport
-from .model import (
+from engagement.analytics.metrics import MetricsReport
+from engagement.analytics.model import (
     ChannelFigures,
     ContentMix,
     Contributor,
@@ -17,8 +17,8 @@ from .model import (
     Tally,
     TopContent,
 )
-from .periods import ReportPeriod
-from .tables import metric_reports
+from engagement.analytics.periods import ReportPeriod
+from engagement.analytics.tables import metric_reports
 
 __all__ = [
     "ChannelFigures",

@@ -22,10 +22,10 @@ from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .queries import NO_TEAM
+from engagement.analytics.queries import NO_TEAM
 
 if TYPE_CHECKING:
-    from .model import ProgrammeReport, Section
+    from engagement.analytics.model import ProgrammeReport, Section
 
 CSV_COLUMNS = ("period", "first_day", "last_day", "team", "metric", "dimension", "value")
 ALL_TEAMS = "(all)"

@@ -11,10 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..rules.bonuses import PersonalisationParams
-from ..rules.modifiers import ContentMixParams
-from ..rules.ruleset import Ruleset
-from .model import (
+from engagement.analytics.model import (
     ChannelFigures,
     ContentMix,
     Contributor,
@@ -23,7 +20,10 @@ from .model import (
     Tally,
     TopContent,
 )
-from .queries import ActionRow, PointsRow
+from engagement.analytics.queries import ActionRow, PointsRow
+from engagement.rules.bonuses import PersonalisationParams
+from engagement.rules.modifiers import ContentMixParams
+from engagement.rules.ruleset import Ruleset
 
 NO_CHANNEL = "(none)"
 

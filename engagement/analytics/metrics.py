@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 
-from ..exceptions import InvalidInputError, UnknownActionError
-from ..tables import actions, members
-from .tables import metric_reports
+from engagement.analytics.tables import metric_reports
+from engagement.exceptions import InvalidInputError, UnknownActionError
+from engagement.storage.tables import actions, members
 
 COUNTERS = ("impressions", "clicks", "reactions")
 

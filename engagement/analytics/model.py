@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .export import report_csv, report_json
-from .periods import ReportPeriod
-from .text import report_text
+from engagement.analytics.export import report_csv, report_json
+from engagement.analytics.periods import ReportPeriod
+from engagement.analytics.text import report_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
 
-from ..exceptions import InvalidInputError
-from ..periods import calendar_bounds, zone
-from ..rules.model import RuleFile
+from engagement.core.periods import calendar_bounds, zone
+from engagement.exceptions import InvalidInputError
+from engagement.rules.model import RuleFile
 
 PeriodKind = Literal["week", "month", "quarter", "year", "all"]
 PERIODS: tuple[str, ...] = get_args(PeriodKind)

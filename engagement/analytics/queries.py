@@ -30,10 +30,10 @@ from sqlalchemy import (
     select,
 )
 
-from ..tables import actions, ledger, members, revocations
-from .metrics import COUNTERS, current, latest_reports
-from .periods import ReportPeriod
-from .tables import metric_reports
+from engagement.analytics.metrics import COUNTERS, current, latest_reports
+from engagement.analytics.periods import ReportPeriod
+from engagement.analytics.tables import metric_reports
+from engagement.storage.tables import actions, ledger, members, revocations
 
 NO_TEAM = "(no team)"
 """How members without a team are labelled in per-team figures."""

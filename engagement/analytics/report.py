@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
-from ..exceptions import InvalidInputError
-from ..rules.ruleset import Ruleset
-from . import queries
-from .kpis import Settings, section
-from .model import ProgrammeReport, Section
-from .periods import resolve_period
-from .queries import ActionRow, Scope
+from engagement.analytics import queries
+from engagement.analytics.kpis import Settings, section
+from engagement.analytics.model import ProgrammeReport, Section
+from engagement.analytics.periods import resolve_period
+from engagement.analytics.queries import ActionRow, Scope
+from engagement.exceptions import InvalidInputError
+from engagement.rules.ruleset import Ruleset
 
 
 def build_report(

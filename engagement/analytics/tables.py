@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Table
 
-from ..tables import Id, UTCDateTime, metadata
+from engagement.storage.tables import Id, UTCDateTime, metadata
 
 metric_reports = Table(
     "engagement_metric_reports",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .queries import NO_TEAM
+from engagement.analytics.queries import NO_TEAM
 
 if TYPE_CHECKING:
-    from .model import ProgrammeReport, Section
+    from engagement.analytics.model import ProgrammeReport, Section
 
 _SHOWN = 5
 

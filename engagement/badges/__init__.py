@@ -7,11 +7,17 @@ a host extends with its own :class:`CriterionKind` subclasses.
 
 from __future__ import annotations
 
-from .catalogue import shipped_image
-from .criteria import CriterionKind, CriterionKindRegistry, CriterionParams, FactFilter, Measure
-from .evaluation import BadgeProgress, ChallengeProgress, LevelStatus, TeamProgress
-from .events import BadgeAwarded, BadgeRevoked, ChallengeCompleted, LevelReached
-from .kinds import BUILTIN_CRITERIA, default_criteria
+from engagement.badges.catalogue import shipped_image
+from engagement.badges.criteria import (
+    CriterionKind,
+    CriterionKindRegistry,
+    CriterionParams,
+    FactFilter,
+    Measure,
+)
+from engagement.badges.evaluation import BadgeProgress, ChallengeProgress, LevelStatus, TeamProgress
+from engagement.badges.kinds import BUILTIN_CRITERIA, default_criteria
+from engagement.core.events import BadgeAwarded, BadgeRevoked, ChallengeCompleted, LevelReached
 
 __all__ = [
     "BUILTIN_CRITERIA",

@@ -15,10 +15,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from ..facts import Fact
-from ..periods import CalendarUnit
-from .criteria import CriterionKind, Vocabulary
-from .i18n import pick
+from engagement.badges.criteria import CriterionKind, Vocabulary
+from engagement.badges.i18n import pick
+from engagement.core.facts import Fact
+from engagement.core.periods import CalendarUnit
 
 SHIPPED_TIER_IMAGES = frozenset({"bronze", "silver", "gold", "platinum"})
 """Tiers with a shipped SVG (``engagement/badges/images/<tier>.svg``)."""

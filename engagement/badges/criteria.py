@@ -3,7 +3,7 @@
 A badge's ``criteria:`` names a ``kind``; the registry maps it to a
 :class:`CriterionKind` whose ``Params`` model validates the settings, exactly as rule
 kinds do for scoring.  A criterion indexes the facts it cares about in its own
-:class:`~engagement.history.TimeIndex` (:meth:`CriterionKind.remember`) and measures
+:class:`~engagement.core.history.TimeIndex` (:meth:`CriterionKind.remember`) and measures
 them over a period (:meth:`CriterionKind.measure`); evaluation compares the measure
 with the badge's targets.  A host adds a kind by registering a subclass on its
 engine's registry.
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..facts import Fact
-from ..history import TimeIndex
-from ..registry import KindRegistry
+from engagement.core.facts import Fact
+from engagement.core.history import TimeIndex
+from engagement.core.registry import KindRegistry
 
 if TYPE_CHECKING:
-    from ..rules.kinds import Clock
+    from engagement.core.periods import Clock
 
 Period = Literal["ever", "week", "month", "quarter", "year"]
 Reads = Literal["own", "received", "none"]

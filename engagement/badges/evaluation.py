@@ -11,11 +11,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from ..facts import Fact
-from .catalogue import Badge, Challenge, Goal, Tier
-from .criteria import Measure
-from .i18n import language, pick
-from .state import AwardKey, HeldAward, MemberState
+from engagement.badges.catalogue import Badge, Challenge, Goal, Tier
+from engagement.badges.criteria import Measure
+from engagement.badges.i18n import language, pick
+from engagement.badges.state import AwardKey, HeldAward, MemberState
+from engagement.core.facts import Fact
 
 
 @dataclass(frozen=True, slots=True)

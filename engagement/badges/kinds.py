@@ -15,10 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..facts import Fact
-from ..history import TimeIndex
-from ..periods import parse_duration
-from .criteria import (
+from engagement.badges.criteria import (
     CriterionKind,
     CriterionKindRegistry,
     CriterionParams,
@@ -27,6 +24,9 @@ from .criteria import (
     Measure,
     Vocabulary,
 )
+from engagement.core.facts import Fact
+from engagement.core.history import TimeIndex
+from engagement.core.periods import parse_duration
 
 _ONE: tuple[tuple[Hashable, float], ...] = ((None, 1.0),)
 

@@ -13,11 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..periods import zone
-from ..rules.kinds import Clock
-from .catalogue import Badge, Catalogue, Challenge, Level, build_tiers, day_start
-from .criteria import CriterionKindRegistry, CriterionParams, FactFilter, Vocabulary
-from .model import BadgeSpec, ChallengeSpec, LevelSpec
+from engagement.badges.catalogue import Badge, Catalogue, Challenge, Level, build_tiers, day_start
+from engagement.badges.criteria import (
+    CriterionKindRegistry,
+    CriterionParams,
+    FactFilter,
+    Vocabulary,
+)
+from engagement.badges.model import BadgeSpec, ChallengeSpec, LevelSpec
+from engagement.core.periods import Clock, zone
 
 Loc = tuple[str | int, ...]
 Report = Callable[[Loc, str], None]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .i18n import Text
+from engagement.badges.i18n import Text
 
 BADGE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 TIER_NAME = r"^[a-z0-9][a-z0-9_-]*$"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..facts import Fact
-from ..history import TimeIndex
-from .catalogue import Catalogue, Goal
+from engagement.badges.catalogue import Catalogue, Goal
+from engagement.core.facts import Fact
+from engagement.core.history import TimeIndex
 
 AwardKey = tuple[str, str, str]
 """``(badge id, tier, period key)``."""

@@ -15,16 +15,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.sql.dml import ReturningInsert
 
-from ..actions import fact_from_row
-from ..database import _insert_if_absent
-from ..members import Person
-from ..periods import from_timestamp, zone
-from ..recording import _HISTORY_COLUMNS, _NOT_REVOKED
-from ..tables import actions, members
-from .catalogue import Catalogue
-from .evaluation import NewAward
-from .state import HeldAward, MemberState
-from .tables import badge_awards, badge_revocations, challenge_completions
+from engagement.badges.catalogue import Catalogue
+from engagement.badges.evaluation import NewAward
+from engagement.badges.state import HeldAward, MemberState
+from engagement.badges.tables import badge_awards, badge_revocations, challenge_completions
+from engagement.core.periods import from_timestamp, zone
+from engagement.storage.database import insert_if_absent_on
+from engagement.storage.members import Person
+from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
+from engagement.storage.tables import actions, members
 
 _CHUNK = 500
 
@@ -60,8 +59,8 @@ def load_states(
     by_id = {p.member_id: p.pk for p in people}
     for chunk in _chunks(sorted(states)):
         query = (
-            select(*_HISTORY_COLUMNS, actions.c.tz)
-            .where(actions.c.member_pk.in_(chunk), _NOT_REVOKED)
+            select(*HISTORY_COLUMNS, actions.c.tz)
+            .where(actions.c.member_pk.in_(chunk), NOT_REVOKED)
             .order_by(actions.c.member_pk, actions.c.member_seq)
         )
         for row in connection.execute(query).mappings():
@@ -75,12 +74,12 @@ def load_states(
     if received_verbs:
         for chunk_ids in _chunks(sorted(by_id)):
             query = (
-                select(*_HISTORY_COLUMNS, actions.c.tz, members.c.member_id.label("giver"))
+                select(*HISTORY_COLUMNS, actions.c.tz, members.c.member_id.label("giver"))
                 .join(members, members.c.id == actions.c.member_pk)
                 .where(
                     actions.c.target.in_(chunk_ids),
                     actions.c.verb.in_(received_verbs),
-                    _NOT_REVOKED,
+                    NOT_REVOKED,
                 )
                 .order_by(actions.c.id)
             )
@@ -222,12 +221,12 @@ def write_completion(
 @lru_cache(maxsize=4)
 def _insert_award(dialect: str) -> ReturningInsert[Any]:
     unique = ("member_pk", "badge_id", "tier", "period_key", "attempt")
-    return _insert_if_absent(dialect, badge_awards, unique).returning(badge_awards.c.id)
+    return insert_if_absent_on(dialect, badge_awards, unique).returning(badge_awards.c.id)
 
 
 @lru_cache(maxsize=4)
 def _insert_revocation(dialect: str) -> ReturningInsert[Any]:
-    return _insert_if_absent(dialect, badge_revocations, ("award_id",)).returning(
+    return insert_if_absent_on(dialect, badge_revocations, ("award_id",)).returning(
         badge_revocations.c.id
     )
 
@@ -235,7 +234,7 @@ def _insert_revocation(dialect: str) -> ReturningInsert[Any]:
 @lru_cache(maxsize=4)
 def _insert_completion(dialect: str) -> ReturningInsert[Any]:
     unique = ("challenge_id", "member_pk")
-    return _insert_if_absent(dialect, challenge_completions, unique).returning(
+    return insert_if_absent_on(dialect, challenge_completions, unique).returning(
         challenge_completions.c.id
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from ..tables import Id, UTCDateTime, metadata
+from engagement.storage.tables import Id, UTCDateTime, metadata
 
 badge_awards = Table(
     "engagement_badge_awards",

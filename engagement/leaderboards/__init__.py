@@ -7,7 +7,7 @@ recomputed from the ledger at any time (:mod:`.rebuild`).
 
 from __future__ import annotations
 
-from .rebuild import RebuildReport
-from .standings import Leaderboard, Metric, Neighbourhood, Standing
+from engagement.leaderboards.rebuild import RebuildReport
+from engagement.leaderboards.standings import Leaderboard, Metric, Neighbourhood, Standing
 
 __all__ = ["Leaderboard", "Metric", "Neighbourhood", "RebuildReport", "Standing"]

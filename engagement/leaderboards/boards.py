@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, select
 
-from ..badges.i18n import pick
-from ..database import insert_if_absent
-from ..exceptions import InvalidInputError, UnknownMemberError
-from ..tables import members
-from . import ranking
-from .ranking import Board, Scope
-from .standings import Display, Leaderboard, Metric, Neighbourhood
-from .tables import group_members
+from engagement.badges.i18n import pick
+from engagement.exceptions import InvalidInputError, UnknownMemberError
+from engagement.leaderboards import ranking
+from engagement.leaderboards.ranking import Board, Scope
+from engagement.leaderboards.standings import Display, Leaderboard, Metric, Neighbourhood
+from engagement.leaderboards.tables import group_members
+from engagement.storage.database import insert_if_absent
+from engagement.storage.tables import members
 
 if TYPE_CHECKING:
-    from ..rules.ruleset import Ruleset
+    from engagement.rules.ruleset import Ruleset
 
 
 def _board(ruleset: Ruleset, period: str, at: float, scope: Scope, metric: Metric) -> Board:

@@ -19,15 +19,15 @@ from sqlalchemy import Connection, bindparam, delete, exists, select, true, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
-from ..facts import Fact
-from ..periods import from_timestamp
-from ..prepared import PreparedCache
-from ..tables import actions, revocations
-from .tables import scores
-from .tallies import pending
+from engagement.core.facts import Fact
+from engagement.core.periods import from_timestamp
+from engagement.leaderboards.tables import scores
+from engagement.leaderboards.tallies import pending
+from engagement.storage.prepared import PreparedCache
+from engagement.storage.tables import actions, revocations
 
 if TYPE_CHECKING:
-    from .clock import BoardClock
+    from engagement.rules.board_clock import BoardClock
 
 SEPARATOR = "\n"
 

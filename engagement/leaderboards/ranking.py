@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, bindparam, case, func, select
 
-from ..exceptions import InvalidInputError, UnknownMemberError
-from ..tables import members
-from . import tallies
-from .standings import METRICS, Display, Metric, Standing
-from .tables import group_members, scores
+from engagement.exceptions import InvalidInputError, UnknownMemberError
+from engagement.leaderboards import tallies
+from engagement.leaderboards.standings import METRICS, Display, Metric, Standing
+from engagement.leaderboards.tables import group_members, scores
+from engagement.storage.tables import members
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
 
-from ..tables import actions, ledger, members, revocations
-from . import tallies
-from .book import SEPARATOR, marks_of
-from .tables import scores
+from engagement.leaderboards import tallies
+from engagement.leaderboards.book import SEPARATOR, marks_of
+from engagement.leaderboards.tables import scores
+from engagement.storage.tables import actions, ledger, members, revocations
 
 if TYPE_CHECKING:
-    from .clock import BoardClock
+    from engagement.rules.board_clock import BoardClock
 
 Row = tuple[int, int, int, str]
 """(points, actions, variety, marks) of one (member, period)."""

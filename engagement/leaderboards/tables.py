@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from ..tables import Id, metadata
+from engagement.storage.tables import Id, metadata
 
 scores = Table(
     "engagement_scores",

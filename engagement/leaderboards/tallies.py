@@ -33,9 +33,9 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
-from ..prepared import PreparedCache
-from .standings import METRICS, Metric
-from .tables import scores, tallies
+from engagement.leaderboards.standings import METRICS, Metric
+from engagement.leaderboards.tables import scores, tallies
+from engagement.storage.prepared import PreparedCache
 
 EXACT_BELOW = 16
 """Scores under this have a bucket each: boards of a week are mostly small scores."""

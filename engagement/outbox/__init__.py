@@ -9,11 +9,11 @@ retries and dead letters; :class:`WebhookReceiver` posts them to Slack or Teams.
 
 from __future__ import annotations
 
-from .drain import LEASE, Deliver, retry_delay
-from .message import STATUSES, DrainReport, OutboxMessage, Status
-from .tables import outbox
-from .webhook import EVENTS, RECOGNITION, DeliveryError, WebhookReceiver
-from .wording import describe
+from engagement.outbox.drain import LEASE, Deliver, retry_delay
+from engagement.outbox.message import STATUSES, DrainReport, OutboxMessage, Status
+from engagement.outbox.tables import outbox
+from engagement.outbox.webhook import EVENTS, RECOGNITION, DeliveryError, WebhookReceiver
+from engagement.outbox.wording import describe
 
 __all__ = [
     "EVENTS",

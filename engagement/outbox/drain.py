@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
-from ..database import missing_schema
-from ..exceptions import InvalidInputError
-from . import store
-from .message import DrainReport, OutboxMessage
+from engagement.exceptions import InvalidInputError
+from engagement.outbox import store
+from engagement.outbox.message import DrainReport, OutboxMessage
+from engagement.storage.database import missing_schema
 
 logger = logging.getLogger("engagement.outbox")
 

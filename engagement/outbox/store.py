@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from ..exceptions import InvalidInputError
-from ..tables import members
-from .message import STATUSES, OutboxMessage, Status
-from .tables import outbox
+from engagement.exceptions import InvalidInputError
+from engagement.outbox.message import STATUSES, OutboxMessage, Status
+from engagement.outbox.tables import outbox
+from engagement.storage.tables import members
 
 _INSERT = insert(outbox)
 _ERROR_LENGTH = 2000

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text
 
-from ..tables import Id, UTCDateTime, metadata
+from engagement.storage.tables import Id, UTCDateTime, metadata
 
 outbox = Table(
     "engagement_outbox",

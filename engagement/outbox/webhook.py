@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .. import signals
-from ..exceptions import EngagementError, InvalidInputError
-from .message import OutboxMessage
-from .wording import describe
+from engagement import signals
+from engagement.exceptions import EngagementError, InvalidInputError
+from engagement.outbox.message import OutboxMessage
+from engagement.outbox.wording import describe
 
 Style = Literal["slack", "teams"]
 STYLES: tuple[Style, ...] = ("slack", "teams")

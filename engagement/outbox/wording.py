@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .message import OutboxMessage
+from engagement.outbox.message import OutboxMessage
 
 Describe = Callable[[OutboxMessage, Mapping[str, Any]], str]
 

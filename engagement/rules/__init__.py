@@ -5,14 +5,15 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from .bonuses import Personalisation, Variety
-from .caps import Cap
-from .kinds import Clock, Phase, RuleKind, RuleKindRegistry, RuleParams
-from .loader import load_ruleset, load_ruleset_file
-from .model import RuleFile, VerbSpec
-from .modifiers import ContentMix, DiminishingReturns, OncePerContent
-from .ruleset import Ruleset
-from .schema import ruleset_json_schema
+from engagement.core.periods import Clock
+from engagement.rules.bonuses import Personalisation, Variety
+from engagement.rules.caps import Cap
+from engagement.rules.kinds import Phase, RuleKind, RuleKindRegistry, RuleParams
+from engagement.rules.loader import load_ruleset, load_ruleset_file
+from engagement.rules.model import RuleFile, VerbSpec
+from engagement.rules.modifiers import ContentMix, DiminishingReturns, OncePerContent
+from engagement.rules.ruleset import Ruleset
+from engagement.rules.schema import ruleset_json_schema
 
 BUILTIN_RULE_KINDS: tuple[type[RuleKind], ...] = (  # type: ignore[type-arg]
     Personalisation,

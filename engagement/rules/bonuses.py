@@ -7,11 +7,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..facts import ATTRIBUTES as _ATTRIBUTES
-from ..facts import Fact, Step, StepCache, read_only
-from ..history import TimeIndex
-from ..periods import CALENDAR_UNITS, CalendarUnit, Window, parse_duration
-from .kinds import Clock, RuleKind, RuleParams
+from engagement.core.facts import ATTRIBUTES as _ATTRIBUTES
+from engagement.core.facts import Fact, Step, StepCache, read_only
+from engagement.core.history import TimeIndex
+from engagement.core.periods import CALENDAR_UNITS, CalendarUnit, Clock, Window, parse_duration
+from engagement.rules.kinds import RuleKind, RuleParams
 
 
 class PersonalisationParams(RuleParams):

@@ -7,10 +7,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..facts import Fact, Step, StepCache, read_only
-from ..history import TimeIndex
-from ..periods import CalendarUnit
-from .kinds import Clock, RuleKind, RuleParams
+from engagement.core.facts import Fact, Step, StepCache, read_only
+from engagement.core.history import TimeIndex
+from engagement.core.periods import CalendarUnit, Clock
+from engagement.rules.kinds import RuleKind, RuleParams
 
 _PERIOD_ADJECTIVE = {
     "day": "daily",

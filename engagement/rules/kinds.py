@@ -9,15 +9,15 @@ the package needs editing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..exceptions import DuplicateKindError, UnknownKindError
-from ..facts import Fact, Step
-from ..history import TimeIndex
+from engagement.core.facts import Fact, Step
+from engagement.core.history import TimeIndex
+from engagement.core.periods import Clock
+from engagement.core.registry import KindRegistry
 
 Phase = Literal["bonus", "modifier", "cap"]
 PHASES: tuple[Phase, ...] = ("bonus", "modifier", "cap")
@@ -34,13 +34,6 @@ class RuleParams(BaseModel):
     verbs: list[str] | None = Field(
         default=None, description="Verbs the rule applies to; all verbs when omitted."
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """How the programme reads calendars: the week's first day (0 = Monday)."""
-
-    week_start: int = 0
 
 
 P = TypeVar("P", bound=RuleParams)
@@ -129,48 +122,7 @@ class RuleKind(ABC, Generic[P]):
         """The step this rule contributes for ``fact``, or ``None`` if it does not apply."""
 
 
-K = TypeVar("K", bound=type[RuleKind[Any]])
-
-
-class RuleKindRegistry:
+class RuleKindRegistry(KindRegistry[type[RuleKind[Any]]]):
     """Names to rule kinds.  Each engine owns one, seeded with the built-in kinds."""
 
-    def __init__(self, kinds: Iterable[type[RuleKind[Any]]] = ()) -> None:
-        self._kinds: dict[str, type[RuleKind[Any]]] = {}
-        for kind in kinds:
-            self.add_kind(kind)
-
-    def add_kind(self, kind: type[RuleKind[Any]]) -> None:
-        """Register ``kind`` under ``kind.kind``; a name can be registered only once."""
-        name = getattr(kind, "kind", None)
-        if not isinstance(name, str) or not name:
-            raise DuplicateKindError(f"{kind!r} has no 'kind' name: set kind = '...'")
-        if name in self._kinds:
-            raise DuplicateKindError(
-                f"rule kind {name!r} is already registered by {self._kinds[name]!r}; "
-                "choose another name for "
-                f"{kind!r}"
-            )
-        self._kinds[name] = kind
-
-    def register(self, kind: K) -> K:
-        """Class decorator form of :meth:`add_kind`."""
-        self.add_kind(kind)
-        return kind
-
-    def get(self, name: str) -> type[RuleKind[Any]]:
-        try:
-            return self._kinds[name]
-        except KeyError:
-            raise UnknownKindError(
-                f"unknown rule kind {name!r}; known kinds: {', '.join(sorted(self._kinds))}"
-            ) from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._kinds
-
-    def __iter__(self) -> Iterator[type[RuleKind[Any]]]:
-        return iter(self._kinds.values())
-
-    def copy(self) -> RuleKindRegistry:
-        return RuleKindRegistry(self._kinds.values())
+    what = "rule kind"

@@ -16,13 +16,14 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from ..badges.criteria import CriterionKindRegistry
-from ..badges.kinds import default_criteria
-from ..badges.loading import build_catalogue, check_goals, check_levels
-from ..exceptions import Problem, RuleFileError
-from .kinds import Clock, RuleKindRegistry, RuleParams
-from .model import RuleFile, VerbSpec
-from .ruleset import Ruleset
+from engagement.badges.criteria import CriterionKindRegistry
+from engagement.badges.kinds import default_criteria
+from engagement.badges.loading import build_catalogue, check_goals, check_levels
+from engagement.core.periods import Clock
+from engagement.exceptions import Problem, RuleFileError
+from engagement.rules.kinds import RuleKindRegistry, RuleParams
+from engagement.rules.model import RuleFile, VerbSpec
+from engagement.rules.ruleset import Ruleset
 
 Loc = tuple[str | int, ...]
 

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..badges.i18n import LocaleTag, Text
-from ..exceptions import InvalidInputError
-from ..periods import WEEKDAYS, zone
+from engagement.badges.i18n import LocaleTag, Text
+from engagement.core.periods import WEEKDAYS, zone
+from engagement.exceptions import InvalidInputError
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 VERB_NAME = r"^[a-z][a-z0-9_]*$"

@@ -9,10 +9,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..facts import ATTRIBUTES, Fact, Step, StepCache, ordinal, read_only
-from ..history import TimeIndex
-from ..periods import Window
-from .kinds import Clock, RuleKind, RuleParams
+from engagement.core.facts import ATTRIBUTES, Fact, Step, StepCache, ordinal, read_only
+from engagement.core.history import TimeIndex
+from engagement.core.periods import Clock, Window
+from engagement.rules.kinds import RuleKind, RuleParams
 
 RepeatDimension = Literal["verb", "channel", "content", "target"]
 

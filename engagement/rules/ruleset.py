@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..badges.catalogue import EMPTY_CATALOGUE, Catalogue
-from ..facts import Fact
-from ..leaderboards.clock import BoardClock
-from .kinds import PHASES, Clock, RuleKind
-from .model import RuleFile, VerbSpec
+from engagement.badges.catalogue import EMPTY_CATALOGUE, Catalogue
+from engagement.core.facts import Fact
+from engagement.core.periods import Clock
+from engagement.rules.board_clock import BoardClock
+from engagement.rules.kinds import PHASES, RuleKind
+from engagement.rules.model import RuleFile, VerbSpec
 
 
 class Ruleset:

@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..badges.criteria import CriterionKindRegistry
-from ..badges.kinds import default_criteria
-from ..badges.model import BadgeSpec, ChallengeSpec, LevelSpec
-from .kinds import RuleKindRegistry
-from .model import RuleFile
+from engagement.badges.criteria import CriterionKindRegistry
+from engagement.badges.kinds import default_criteria
+from engagement.badges.model import BadgeSpec, ChallengeSpec, LevelSpec
+from engagement.rules.kinds import RuleKindRegistry
+from engagement.rules.model import RuleFile
 
 
 def ruleset_json_schema(

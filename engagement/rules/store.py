@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, func, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 
-from ..badges.criteria import CriterionKindRegistry
-from ..exceptions import NotConfiguredError
-from ..tables import rulesets
-from .kinds import RuleKindRegistry
-from .loader import load_ruleset
-from .ruleset import Ruleset
+from engagement.badges.criteria import CriterionKindRegistry
+from engagement.exceptions import NotConfiguredError
+from engagement.rules.kinds import RuleKindRegistry
+from engagement.rules.loader import load_ruleset
+from engagement.rules.ruleset import Ruleset
+from engagement.storage.tables import rulesets
 
 ACTIVE_VERSION = select(rulesets.c.version).where(rulesets.c.active.is_(True)).scalar_subquery()
 

@@ -137,13 +137,13 @@ MEMBERS = {
 def populate(engine: Engagement, timezone_line: str = "") -> Engagement:
     engine.activate_rules(engine.load_rules_text(rules(timezone_line)))
     for member, fields in MEMBERS.items():
-        engine.upsert_member(member, **fields)
+        engine.members.upsert(member, **fields)
     engine.record_many(ACTIONS)
     # LinkedIn's numbers for a1 arrive later; the report counted on 5 July arrives
     # last but is older than the one of 10 July, so it does not win.
-    engine.report_metrics("a1", impressions=3000, clicks=30, at=july(10))
-    engine.report_metrics("a1", impressions=2000, at=july(5))
-    engine.report_metrics("b2", impressions=100)
-    engine.report_metrics("b3", impressions=50_000)
+    engine.analytics.report_metrics("a1", impressions=3000, clicks=30, at=july(10))
+    engine.analytics.report_metrics("a1", impressions=2000, at=july(5))
+    engine.analytics.report_metrics("b2", impressions=100)
+    engine.analytics.report_metrics("b3", impressions=50_000)
     engine.revoke("b3", "post deleted")
     return engine

@@ -15,7 +15,7 @@ from engagement.analytics.export import CSV_COLUMNS
 
 @pytest.fixture
 def by_team(engine: Engagement) -> ProgrammeReport:
-    return populate(engine).programme_report("month", at=july(8), by_team=True)
+    return populate(engine).analytics.report("month", at=july(8), by_team=True)
 
 
 def _rows(report: ProgrammeReport) -> list[dict[str, str]]:
@@ -82,7 +82,7 @@ def test_csv_has_one_figure_per_row(by_team: ProgrammeReport) -> None:
 
 
 def test_csv_of_a_team_filter_names_the_team(engine: Engagement) -> None:
-    report = populate(engine).programme_report("month", at=july(8), team="Sales", by_team=True)
+    report = populate(engine).analytics.report("month", at=july(8), team="Sales", by_team=True)
     assert report.teams == (), "by_team adds nothing to a single team's report"
     assert {row["team"] for row in _rows(report)} == {"Sales"}
 

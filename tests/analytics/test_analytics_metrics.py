@@ -11,7 +11,7 @@ from analytics_programme import july, populate
 from engagement import Engagement, InvalidInputError, MetricsReport, UnknownActionError
 from engagement.analytics import metric_reports
 from engagement.analytics.metrics import current, latest_reports
-from engagement.tables import actions
+from engagement.storage.tables import actions
 
 
 def _reports(engine: Engagement) -> int:
@@ -28,10 +28,10 @@ def programme(engine: Engagement) -> Engagement:
 
 def test_a_report_is_appended_and_returned(programme: Engagement) -> None:
     before = _reports(programme)
-    report = programme.report_metrics("a2", reactions=9, at=july(20))
+    report = programme.analytics.report_metrics("a2", reactions=9, at=july(20))
     assert report == MetricsReport("a2", "alice", None, None, 9, july(20).astimezone(UTC))
     assert _reports(programme) == before + 1
-    reach = programme.programme_report("month", at=july(8)).overall.reach
+    reach = programme.analytics.report("month", at=july(8)).overall.reach
     assert (reach.impressions, reach.clicks, reach.reactions) == (4200, 41, 33 - 5 + 9)
 
 
@@ -44,14 +44,14 @@ def test_the_action_log_is_untouched(programme: Engagement) -> None:
 
 
 def test_a_report_without_at_is_dated_now(programme: Engagement) -> None:
-    report = programme.report_metrics("a5", impressions=7)
+    report = programme.analytics.report_metrics("a5", impressions=7)
     assert abs((datetime.now(UTC) - report.reported_at).total_seconds()) < 60
 
 
 def test_an_unknown_key_writes_nothing(programme: Engagement) -> None:
     before = _reports(programme)
     with pytest.raises(UnknownActionError, match="no action was recorded with key 'nope'"):
-        programme.report_metrics("nope", impressions=1)
+        programme.analytics.report_metrics("nope", impressions=1)
     assert _reports(programme) == before
 
 
@@ -72,7 +72,7 @@ def test_bad_counters_are_refused_and_nothing_is_written(
 ) -> None:
     before = _reports(programme)
     with pytest.raises(InvalidInputError, match=message):
-        programme.report_metrics("a1", **counters)  # type: ignore[arg-type]
+        programme.analytics.report_metrics("a1", **counters)  # type: ignore[arg-type]
     assert _reports(programme) == before
 
 

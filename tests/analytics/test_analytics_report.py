@@ -29,7 +29,7 @@ def programme(engine: Engagement) -> Engagement:
 
 @pytest.fixture
 def july_report(programme: Engagement) -> ProgrammeReport:
-    return programme.programme_report("month", at=july(8))
+    return programme.analytics.report("month", at=july(8))
 
 
 def test_the_period_is_july_in_paris(july_report: ProgrammeReport) -> None:
@@ -124,15 +124,15 @@ def test_top_contributors_name_only_members_who_opted_in(july_report: ProgrammeR
 
 
 def test_top_limits_the_lists(programme: Engagement) -> None:
-    report = programme.programme_report("month", at=july(8), top=1)
+    report = programme.analytics.report("month", at=july(8), top=1)
     assert len(report.overall.top_content_by_shares) == 1
     assert [c.member for c in report.overall.top_contributors] == ["alice"]
     with pytest.raises(InvalidInputError, match="top: how many to list, 1 or more, not 0"):
-        programme.programme_report("month", at=july(8), top=0)
+        programme.analytics.report("month", at=july(8), top=0)
 
 
 def test_a_team_filter_limits_every_figure(programme: Engagement) -> None:
-    sales = programme.programme_report("month", at=july(8), team="Sales").overall
+    sales = programme.analytics.report("month", at=july(8), team="Sales").overall
     assert sales.team == "Sales"
     assert (sales.enrolled, sales.opted_in, sales.active, sales.actions) == (2, 1, 2, 8)
     assert (sales.shares, sales.personal_shares, sales.content_mix.corporate) == (7, 5, 3)
@@ -145,11 +145,11 @@ def test_an_unknown_team_is_refused_with_the_known_ones(programme: Engagement) -
     with pytest.raises(
         InvalidInputError, match="team: no member is in team 'Sals'; teams: Marketing, Sales"
     ):
-        programme.programme_report(team="Sals")
+        programme.analytics.report(team="Sals")
 
 
 def test_by_team_adds_a_section_per_team(programme: Engagement) -> None:
-    report = programme.programme_report("month", at=july(8), by_team=True)
+    report = programme.analytics.report("month", at=july(8), by_team=True)
     assert [t.team for t in report.teams] == ["Marketing", "Sales", None]
     marketing, sales, no_team = report.teams
     assert (marketing.enrolled, marketing.active, marketing.actions) == (2, 1, 2)
@@ -165,7 +165,7 @@ def test_by_team_adds_a_section_per_team(programme: Engagement) -> None:
 def test_the_period_boundary_follows_the_leaderboards_time_zone(
     engine: Engagement,
 ) -> None:
-    utc = populate(engine, "timezone: UTC").programme_report("month", at=july(8))
+    utc = populate(engine, "timezone: UTC").analytics.report("month", at=july(8))
     assert utc.period.timezone == "UTC"
     assert (
         utc.period.start is not None and utc.period.start.isoformat() == "2026-07-01T00:00:00+00:00"
@@ -179,30 +179,30 @@ def test_the_period_boundary_follows_the_leaderboards_time_zone(
 
 
 def test_august_in_paris_holds_the_late_july_share(programme: Engagement) -> None:
-    august = programme.programme_report("month", at=date(2026, 8, 15)).overall
+    august = programme.analytics.report("month", at=date(2026, 8, 15)).overall
     assert (august.actions, august.reach.impressions) == (1, 7000)
 
 
 def test_week_season_range_quarter_year_and_all(programme: Engagement) -> None:
-    week = programme.programme_report("week", at=july(8))
+    week = programme.analytics.report("week", at=july(8))
     assert (week.period.label, week.period.first_day) == ("2026-W28", date(2026, 7, 6))
     assert week.overall.actions == 4  # a1 a2 a3 b1
-    season = programme.programme_report(season="early-july")
+    season = programme.analytics.report(season="early-july")
     assert (season.period.kind, season.period.label) == ("season", "early-july")
     assert season.overall.actions == 6  # a1 a2 a3 a4 b1 c1
-    days = programme.programme_report(start=date(2026, 7, 20), end=date(2026, 7, 22))
+    days = programme.analytics.report(start=date(2026, 7, 20), end=date(2026, 7, 22))
     assert (days.period.label, days.overall.actions) == ("2026-07-20..2026-07-22", 3)
-    quarter = programme.programme_report("quarter", at=july(8))
+    quarter = programme.analytics.report("quarter", at=july(8))
     assert (quarter.period.label, quarter.overall.actions) == ("2026-Q3", 11)
-    year = programme.programme_report("year", at=july(8))
+    year = programme.analytics.report("year", at=july(8))
     assert (year.period.label, year.overall.actions) == ("2026", 11)
-    everything = programme.programme_report("all")
+    everything = programme.analytics.report("all")
     assert (everything.period.label, everything.period.start) == ("all time", None)
     assert everything.overall.actions == 11
 
 
 def test_an_empty_period_has_no_rates(programme: Engagement) -> None:
-    empty = programme.programme_report("month", at=date(2026, 1, 10)).overall
+    empty = programme.analytics.report("month", at=date(2026, 1, 10)).overall
     assert (empty.enrolled, empty.active, empty.actions) == (5, 0, 0)
     assert empty.personalisation_rate is None
     assert empty.content_mix.corporate_share is None
@@ -215,5 +215,5 @@ def test_a_report_inside_the_callers_session(programme: Engagement) -> None:
     from sqlalchemy.orm import Session
 
     with Session(programme.database) as session:
-        report = programme.programme_report("month", at=july(8), session=session)
+        report = programme.analytics.report("month", at=july(8), session=session)
     assert report.overall.actions == 10

@@ -32,7 +32,7 @@ def sample() -> Iterator[Engagement]:
 
 @pytest.fixture(scope="module")
 def quarter(sample: Engagement) -> ProgrammeReport:
-    return sample.programme_report("quarter", at=date(2026, 8, 1), by_team=True)
+    return sample.analytics.report("quarter", at=date(2026, 8, 1), by_team=True)
 
 
 def test_rates_are_rates(quarter: ProgrammeReport) -> None:
@@ -54,7 +54,7 @@ def test_the_quarter_holds_every_sample_action(quarter: ProgrammeReport) -> None
 
 
 def test_months_partition_the_quarter(sample: Engagement, quarter: ProgrammeReport) -> None:
-    months = [sample.programme_report("month", at=date(2026, m, 15)).overall for m in (7, 8, 9)]
+    months = [sample.analytics.report("month", at=date(2026, m, 15)).overall for m in (7, 8, 9)]
     assert sum(month.actions for month in months) == quarter.overall.actions
     assert sum(month.reach.impressions for month in months) == quarter.overall.reach.impressions
 

@@ -49,7 +49,7 @@ def shared(pg_schema_url: str) -> Iterator[Engagement]:
     engine.create_schema()
     engine.activate_rules(engine.load_rules_text(RULES))
     for member in ("alice", "bob", "carol", "dave", "erin"):
-        engine.upsert_member(member, timezone="Europe/Paris")
+        engine.members.upsert(member, timezone="Europe/Paris")
     yield engine
     engine.database.dispose()
 
@@ -60,7 +60,7 @@ def _work(url: str, task: str, items: list[Any], start: Any, results: Any) -> No
     if task == "record":
         out = [b.label for action in items for b in engine.record(action).badges]
     else:
-        out = [engine.grant_badge(m, "spotlight", reason="great month").member for m in items]
+        out = [engine.badges.grant(m, "spotlight", reason="great month").member for m in items]
     results.put(out)
     engine.close()
 
@@ -107,7 +107,7 @@ def test_one_members_badges_from_several_processes_are_awarded_once(
     expected.append("sharer:silver")
     assert sorted(announced) == sorted(expected)  # each announced by exactly one process
     assert all(count == 1 for count in _award_rows(shared).values())
-    assert shared.earned_badges("alice") == ["polyglot:gold", "sharer:silver"]
+    assert shared.badges.earned("alice") == ["polyglot:gold", "sharer:silver"]
 
 
 def test_the_same_actions_replayed_by_every_process_award_once(
@@ -147,7 +147,7 @@ def test_colleagues_thanking_each_other_at_once_neither_deadlock_nor_double_awar
     rows = _award_rows(shared)
     assert rows == Counter({("appreciated", ""): 5})  # everyone thanked by 3 or 4 others
     for member in people:
-        assert shared.earned_badges(member) == ["appreciated"]
+        assert shared.badges.earned(member) == ["appreciated"]
 
 
 def _kudos(key: str, giver: str, target: str, minute: int) -> dict[str, Any]:
@@ -212,8 +212,8 @@ def test_imports_lock_members_in_the_same_order_as_everyone(
 ) -> None:
     """Members created in the opposite order of their ids: an import locking them by
     primary key would wait in a cycle with a kudos locking them by id."""
-    shared.upsert_member("zz-first")
-    shared.upsert_member("aa-second")
+    shared.members.upsert("zz-first")
+    shared.members.upsert("aa-second")
     count = 40
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)

@@ -27,7 +27,7 @@ badges:
     )
     awards = [engine.record(share(hours=h)) for h in range(5)]
     assert labels(awards) == [[], ["storyteller:bronze"], [], ["storyteller:silver"], []]
-    assert engine.earned_badges("alice") == ["storyteller:silver"]
+    assert engine.badges.earned("alice") == ["storyteller:silver"]
 
 
 def test_count_ignores_actions_outside_its_filter(badge_engine, share):
@@ -196,7 +196,7 @@ def test_kudos_from_distinct_colleagues_earn_the_target_a_badge(badge_engine, sh
     third = engine.record(share("carol", 2, verb="kudos", target="alice"))
     assert first.badges == () and again.badges == ()
     assert [(b.member, b.badge) for b in third.badges] == [("alice", "appreciated")]
-    assert engine.earned_badges("carol") == []
+    assert engine.badges.earned("carol") == []
 
 
 def test_self_kudos_never_count(badge_engine, share):
@@ -238,7 +238,7 @@ badges:
     )
     for hours in range(5):
         assert engine.record(share(hours=hours)).badges == ()
-    assert engine.earned_badges("alice") == []
+    assert engine.badges.earned("alice") == []
 
 
 def test_actions_at_the_same_instant_each_count_and_award_once(badge_engine, share):

@@ -10,8 +10,8 @@ import pytest
 
 from engagement import DEFAULT_RULES_PATH, Engagement, RuleFileError
 from engagement.badges import CriterionKind, CriterionParams, Measure, default_criteria
-from engagement.facts import Fact
-from engagement.history import TimeIndex
+from engagement.core.facts import Fact
+from engagement.core.history import TimeIndex
 from engagement.rules import default_registry, load_ruleset, load_ruleset_file
 
 SOURCE = "hr-rules.yaml"
@@ -259,7 +259,7 @@ def test_a_host_registers_its_own_criterion_kind():
             + "badges:\n  - {id: sunday, name: Sunday, criteria: {kind: weekend}, target: 1}\n"
         )
     )
-    engine.upsert_member("alice", timezone="Europe/Paris")
+    engine.members.upsert("alice", timezone="Europe/Paris")
     base = {"member": "alice", "verb": "share", "content": {"id": "c"}}
     friday = engine.record({**base, "key": "1", "at": "2026-07-10T12:00:00+02:00"})
     sunday = engine.record({**base, "key": "2", "at": "2026-07-12T12:00:00+02:00"})
@@ -317,7 +317,7 @@ def test_a_custom_kind_works_in_every_engine_that_registers_it(tmp_path):
             + "badges:\n  - {id: sunday, name: Sunday, criteria: {kind: weekend}, target: 1}\n"
         )
     )
-    first.upsert_member("alice", timezone="Europe/Paris")
+    first.members.upsert("alice", timezone="Europe/Paris")
     first.close()
     other = Engagement(url, criteria_kinds=registry)  # another process, say
     action = {"key": "1", "member": "alice", "verb": "share", "content": {"id": "c"}}

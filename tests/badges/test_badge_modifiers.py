@@ -23,9 +23,9 @@ badges:
     target: 10
 """
     )
-    assert [p.badge for p in engine.badges("alice")] == ["storyteller"]
+    assert [p.badge for p in engine.badges.progress("alice")] == ["storyteller"]
     engine.record(share(channel="xing"))
-    assert [p.badge for p in engine.badges("alice")] == ["pathfinder", "storyteller"]
+    assert [p.badge for p in engine.badges.progress("alice")] == ["pathfinder", "storyteller"]
 
 
 REPEATED = """
@@ -83,5 +83,5 @@ def test_a_closed_time_boxed_badge_is_not_shown_unless_earned(badge_engine, shar
     engine = badge_engine(TIME_BOXED)
     after = datetime(2026, 9, 1, tzinfo=UTC)
     during = datetime(2026, 7, 10, tzinfo=UTC)
-    assert [p.badge for p in engine.badges("alice", at=during)] == ["summer"]
-    assert engine.badges("alice", at=after) == []
+    assert [p.badge for p in engine.badges.progress("alice", at=during)] == ["summer"]
+    assert engine.badges.progress("alice", at=after) == []

@@ -54,7 +54,7 @@ def engine(badge_engine):
 
 def test_progress_lists_every_visible_badge_with_current_target_and_percent(engine, share):
     engine.record(share())
-    progress = {p.badge: p for p in engine.badges("alice")}
+    progress = {p.badge: p for p in engine.badges.progress("alice")}
     assert list(progress) == ["polyglot", "storyteller", "author", "spotlight"]
     polyglot = progress["polyglot"]
     assert (polyglot.tier, polyglot.current, polyglot.target, polyglot.percent) == (
@@ -69,7 +69,7 @@ def test_progress_lists_every_visible_badge_with_current_target_and_percent(engi
 
 def test_what_next_names_the_nearest_badges_with_a_sentence(engine, share):
     engine.record(share())
-    nearest = engine.next_badges("alice", 2)
+    nearest = engine.badges.next("alice", 2)
     assert [p.hint for p in nearest] == [
         "Use 1 more channel to earn Polyglot (bronze).",
         "Share 9 more posts in your own words to earn Storyteller.",
@@ -77,14 +77,14 @@ def test_what_next_names_the_nearest_badges_with_a_sentence(engine, share):
 
 
 def test_what_next_speaks_the_members_language(engine, share):
-    engine.upsert_member("alice", locale="fr-CA")
+    engine.members.upsert("alice", locale="fr-CA")
     engine.record(share())
-    hints = [p.hint for p in engine.next_badges("alice", 2)]
+    hints = [p.hint for p in engine.badges.next("alice", 2)]
     assert hints == [
         "Utilisez 1 réseau de plus pour obtenir Polyglotte (bronze).",
         "Partagez encore 9 contenus avec vos mots pour obtenir Conteur.",
     ]
-    assert engine.badges("alice", locale="en")[0].name == "Polyglot"
+    assert engine.badges.progress("alice", locale="en")[0].name == "Polyglot"
 
 
 def test_a_missing_translation_falls_back_to_the_default_locale(badge_engine, share):
@@ -97,87 +97,87 @@ badges:
     target: 2
 """
     )
-    engine.upsert_member("alice", locale="de")
-    assert engine.badges("alice")[0].name == "Polyglot"
+    engine.members.upsert("alice", locale="de")
+    assert engine.badges.progress("alice")[0].name == "Polyglot"
 
 
 def test_earned_tiers_move_progress_to_the_next_tier(engine, share):
     engine.record(share())
     engine.record(share(hours=1, channel="x"))
-    polyglot = engine.badges("alice")[0]
+    polyglot = engine.badges.progress("alice")[0]
     assert (polyglot.earned, polyglot.tier, polyglot.target) == (("bronze",), "silver", 3)
     engine.record(share(hours=2, channel="xing"))
-    polyglot = engine.badges("alice")[0]
+    polyglot = engine.badges.progress("alice")[0]
     assert polyglot.complete and polyglot.hint is None and polyglot.percent == 100
 
 
 def test_levels_follow_cumulative_points(engine, share):
-    assert engine.level("alice").name == "Newcomer"
+    assert engine.badges.level("alice").name == "Newcomer"
     engine.record(share())
     engine.record(share(hours=1))
-    status = engine.level("alice", locale="fr")
+    status = engine.badges.level("alice", locale="fr")
     assert (status.level, status.name, status.points) == (2, "Contributeur", 20)
     assert (status.next_name, status.points_to_next) == ("Ambassadeur", 30)
 
 
 def test_challenge_completion_is_recorded_once_and_only_for_its_teams(engine, share):
-    engine.upsert_member("alice", team="sales")
-    engine.upsert_member("bob", team="sales")
-    engine.upsert_member("carol", team="legal")
+    engine.members.upsert("alice", team="sales")
+    engine.members.upsert("bob", team="sales")
+    engine.members.upsert("carol", team="legal")
     july = datetime(2026, 7, 10, 9, tzinfo=UTC)
     for hours in range(3):
         engine.record(share(at=july.replace(hour=9 + hours)))
         engine.record(share("carol", at=july.replace(hour=9 + hours)))
     engine.record(share("bob", at=july))
-    assert [(c.challenge, c.completed, c.current) for c in engine.challenges("alice")] == [
+    assert [(c.challenge, c.completed, c.current) for c in engine.badges.challenges("alice")] == [
         ("sprint", True, 3)
     ]
-    assert engine.challenges("carol") == []
-    team = engine.team_progress("sprint", "sales")
+    assert engine.badges.challenges("carol") == []
+    team = engine.badges.team_progress("sprint", "sales")
     assert (team.members, team.completed, team.current, team.percent) == (2, 1, 4, 100)
 
 
 def test_actions_outside_a_challenges_dates_do_not_count(engine, share):
-    engine.upsert_member("alice", team="sales")
+    engine.members.upsert("alice", team="sales")
     engine.record(share(at=datetime(2026, 6, 30, 9, tzinfo=UTC)))
     engine.record(share(at=datetime(2026, 8, 1, 9, tzinfo=UTC)))
-    assert engine.challenges("alice")[0].current == 0
+    assert engine.badges.challenges("alice")[0].current == 0
 
 
 def test_hr_grants_and_revokes_a_manual_badge_with_a_reason(engine):
-    granted = engine.grant_badge("bob", "spotlight", reason="post of the month")
-    again = engine.grant_badge("bob", "spotlight", reason="post of the month")
+    granted = engine.badges.grant("bob", "spotlight", reason="post of the month")
+    again = engine.badges.grant("bob", "spotlight", reason="post of the month")
     assert granted.source == "manual" and again == granted
-    assert engine.earned_badges("bob") == ["spotlight"]
-    revoked = engine.revoke_badge("bob", "spotlight", reason="granted by mistake")
+    assert engine.badges.earned("bob") == ["spotlight"]
+    revoked = engine.badges.revoke("bob", "spotlight", reason="granted by mistake")
     assert [(r.badge, r.source, r.reason) for r in revoked] == [
         ("spotlight", "manual", "granted by mistake")
     ]
-    assert engine.earned_badges("bob") == []
-    assert engine.revoke_badge("bob", "spotlight", reason="again") == []
+    assert engine.badges.earned("bob") == []
+    assert engine.badges.revoke("bob", "spotlight", reason="again") == []
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda e: e.grant_badge("bob", "nope", reason="x"), "unknown badge 'nope'"),
-        (lambda e: e.grant_badge("bob", "spotlight", reason=" "), "reason: say why"),
-        (lambda e: e.grant_badge("bob", "polyglot", reason="x", tier="gold"), "no tier 'gold'"),
-        (lambda e: e.team_progress("nope", "sales"), "unknown challenge 'nope'"),
-        (lambda e: e.team_progress("sprint", "legal"), "does not take part"),
+        (lambda e: e.badges.grant("bob", "nope", reason="x"), "unknown badge 'nope'"),
+        (lambda e: e.badges.grant("bob", "spotlight", reason=" "), "reason: say why"),
+        (lambda e: e.badges.grant("bob", "polyglot", reason="x", tier="gold"), "no tier 'gold'"),
+        (lambda e: e.badges.team_progress("nope", "sales"), "unknown challenge 'nope'"),
+        (lambda e: e.badges.team_progress("sprint", "legal"), "does not take part"),
     ],
 )
 def test_bad_requests_raise_one_documented_error_and_write_nothing(engine, call, message):
     with pytest.raises(InvalidInputError, match=message):
         call(engine)
-    assert engine.earned_badges("bob") == []
+    assert engine.badges.earned("bob") == []
 
 
 def test_unknown_members_are_reported(engine):
     with pytest.raises(UnknownMemberError):
-        engine.badges("nobody")
+        engine.badges.progress("nobody")
     with pytest.raises(UnknownMemberError):
-        engine.grant_badge("nobody", "spotlight", reason="x")
+        engine.badges.grant("nobody", "spotlight", reason="x")
 
 
 def test_a_badge_hr_revoked_is_not_earned_again_by_actions_until_granted(badge_engine, share):
@@ -185,31 +185,31 @@ def test_a_badge_hr_revoked_is_not_earned_again_by_actions_until_granted(badge_e
         "badges:\n  - {id: first-share, name: F, criteria: {kind: first, verbs: [share]}}\n"
     )
     engine.record(share())
-    engine.revoke_badge("alice", "first-share", reason="shared a competitor's post")
+    engine.badges.revoke("alice", "first-share", reason="shared a competitor's post")
     assert engine.record(share(hours=1)).badges == ()
-    assert engine.award_pending_badges() == []
-    assert engine.earned_badges("alice") == []
-    engine.grant_badge("alice", "first-share", reason="appeal accepted")
-    assert engine.earned_badges("alice") == ["first-share"]
+    assert engine.badges.award_pending() == []
+    assert engine.badges.earned("alice") == []
+    engine.badges.grant("alice", "first-share", reason="appeal accepted")
+    assert engine.badges.earned("alice") == ["first-share"]
 
 
 def test_granting_a_tiered_badge_needs_the_tier(engine):
     with pytest.raises(InvalidInputError, match=r"has tiers \(bronze, silver\); say which"):
-        engine.grant_badge("bob", "polyglot", reason="x")
-    engine.grant_badge("bob", "polyglot", reason="x", tier="silver")
-    assert engine.earned_badges("bob") == ["polyglot:silver"]
+        engine.badges.grant("bob", "polyglot", reason="x")
+    engine.badges.grant("bob", "polyglot", reason="x", tier="silver")
+    assert engine.badges.earned("bob") == ["polyglot:silver"]
 
 
 def test_a_manual_badge_reads_as_granted_by_the_team_and_has_no_target(engine):
-    spotlight = next(p for p in engine.badges("alice") if p.badge == "spotlight")
+    spotlight = next(p for p in engine.badges.progress("alice") if p.badge == "spotlight")
     assert spotlight.target is None
     assert spotlight.hint == "Awarded by the programme team."
 
 
 def test_a_challenge_says_what_is_left(engine, share):
-    engine.upsert_member("alice", team="sales")
+    engine.members.upsert("alice", team="sales")
     engine.record(share(at=datetime(2026, 7, 10, 9, tzinfo=UTC)))
-    [sprint] = engine.challenges("alice")
+    [sprint] = engine.badges.challenges("alice")
     assert sprint.hint == "1 more share to complete Sprint."
 
 
@@ -223,9 +223,9 @@ badges:
     target: 0.7
 """
     )
-    engine.upsert_member("alice", locale="fr")
+    engine.members.upsert("alice", locale="fr")
     engine.record(share())
-    [hint] = [p.hint for p in engine.badges("alice")]
+    [hint] = [p.hint for p in engine.badges.progress("alice")]
     assert hint == "Encore 2 actions « share » (au moins 3) pour obtenir Voix propre."
 
 
@@ -241,17 +241,17 @@ def test_badges_still_list_a_tier_renamed_after_it_was_awarded(badge_engine, sha
             " tiers: {bronze: 1, silver: 5}}\n"
         )
     )
-    assert engine.earned_badges("alice") == ["sharer"]
-    assert [b.label for b in engine.award_pending_badges()] == ["sharer:bronze"]
-    assert engine.earned_badges("alice") == ["sharer:bronze"]
+    assert engine.badges.earned("alice") == ["sharer"]
+    assert [b.label for b in engine.badges.award_pending()] == ["sharer:bronze"]
+    assert engine.badges.earned("alice") == ["sharer:bronze"]
 
 
 def test_a_badge_hr_revoked_is_frozen_for_every_tier_and_not_proposed(engine, share):
     engine.record(share())
     engine.record(share(hours=1, channel="x"))  # polyglot:bronze
-    engine.revoke_badge("alice", "polyglot", reason="fake accounts")
+    engine.badges.revoke("alice", "polyglot", reason="fake accounts")
     assert engine.record(share(hours=2, channel="xing")).badges == ()  # no silver either
-    assert "polyglot" not in [p.badge for p in engine.next_badges("alice", 5)]
-    engine._recognition.clear()  # the same after a reload from the database
+    assert "polyglot" not in [p.badge for p in engine.badges.next("alice", 5)]
+    engine.clear_caches()  # the same after a reload from the database
     assert engine.record(share(hours=3, channel="facebook")).badges == ()
-    assert engine.award_pending_badges() == []
+    assert engine.badges.award_pending() == []

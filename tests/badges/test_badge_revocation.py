@@ -34,9 +34,9 @@ def test_revoking_a_needed_action_revokes_the_badge_unless_its_rule_keeps_it(bad
     engine = badge_engine(BADGES)
     engine.record(share(key="a1"))
     engine.record(share(hours=1, key="a2"))
-    assert engine.earned_badges("alice") == ["storyteller", "loyal"]
+    assert engine.badges.earned("alice") == ["storyteller", "loyal"]
     engine.revoke("a2", "duplicate post")
-    assert engine.earned_badges("alice") == ["loyal"]
+    assert engine.badges.earned("alice") == ["loyal"]
     revoked = rows(engine, badge_revocations)
     assert [r.source for r in revoked] == ["revocation"]
     assert "duplicate post" in revoked[0].reason
@@ -48,7 +48,7 @@ def test_revoking_an_action_the_badge_did_not_need_keeps_it(badge_engine, share)
     for hours, key in enumerate(("a1", "a2", "a3")):
         engine.record(share(hours=hours, key=key))
     engine.revoke("a3", "mistake")
-    assert engine.earned_badges("alice") == ["storyteller", "loyal"]
+    assert engine.badges.earned("alice") == ["storyteller", "loyal"]
     assert rows(engine, badge_revocations) == []
 
 
@@ -67,15 +67,15 @@ def test_revoking_kudos_re_evaluates_the_colleague_who_received_them(badge_engin
     engine = badge_engine(BADGES)
     engine.record(share("bob", verb="kudos", target="alice", key="k1"))
     engine.record(share("carol", 1, verb="kudos", target="alice", key="k2"))
-    assert engine.earned_badges("alice") == ["appreciated"]
+    assert engine.badges.earned("alice") == ["appreciated"]
     engine.revoke("k1", "kudos farming")
-    assert engine.earned_badges("alice") == []
+    assert engine.badges.earned("alice") == []
 
 
 def test_revocation_survives_a_cold_cache(badge_engine, share):
     engine = badge_engine(BADGES)
     engine.record(share(key="a1"))
     engine.record(share(hours=1, key="a2"))
-    engine._recognition.clear()  # another process would start like this
+    engine.clear_caches()  # another process would start like this
     engine.revoke("a1", "spam")
-    assert engine.earned_badges("alice") == ["loyal"]
+    assert engine.badges.earned("alice") == ["loyal"]

@@ -38,13 +38,13 @@ def test_bulk_import_awards_the_same_badges_as_recording_one_by_one():
         {a["member"] for a in actions} | {a["target"] for a in actions if a.get("target")}
     )
     for member in members:
-        one_by_one.upsert_member(member)
+        one_by_one.members.upsert(member)
     singles = [one_by_one.record(action) for action in actions]
     batched = bulk.record_many(actions, create_members=True)
     assert [a.badges for a in singles] == [a.badges for a in batched]
     assert sum(len(a.badges) for a in singles) > 50
     for member in sorted({a["member"] for a in actions}):
-        assert one_by_one.earned_badges(member) == bulk.earned_badges(member)
+        assert one_by_one.badges.earned(member) == bulk.badges.earned(member)
 
 
 def test_a_cold_cache_awards_the_same_badges():
@@ -52,12 +52,11 @@ def test_a_cold_cache_awards_the_same_badges():
     warm, cold = _engine(), _engine()
     for engine in (warm, cold):
         for member in sorted({a["member"] for a in actions} | {"m-001"}):
-            engine.upsert_member(member)
+            engine.members.upsert(member)
     warm_awards = [warm.record(a) for a in actions]
     cold_awards = []
     for action in actions:
-        cold._recognition.clear()
-        cold._histories.clear()
+        cold.clear_caches()
         cold_awards.append(cold.record(action))
     assert [a.badges for a in warm_awards] == [a.badges for a in cold_awards]
 
@@ -89,7 +88,7 @@ badges:
             assert heard == []
             session.rollback()
         assert heard == []
-        assert engine.earned_badges("alice") == []
+        assert engine.badges.earned("alice") == []
         engine.record(share(hours=1))
     assert heard == [("badge", "first-share"), ("level", "Active")]
 
@@ -122,7 +121,7 @@ def test_bulk_imports_announce_badges_only_when_asked(badge_engine, share):
 @pytest.mark.parametrize("hours", [0, 24 * 40])
 def test_record_many_on_postgres_and_sqlite_agree(engine, make_action, hours):
     # engine is the parametrised (SQLite, PostgreSQL) fixture with the default rules.
-    engine.upsert_member("alice", timezone="Europe/Paris")
+    engine.members.upsert("alice", timezone="Europe/Paris")
     actions = [
         make_action(
             at=MONDAY + timedelta(hours=hours + i),
@@ -133,7 +132,7 @@ def test_record_many_on_postgres_and_sqlite_agree(engine, make_action, hours):
     ]
     awards = engine.record_many(actions)
     assert [b.label for a in awards for b in a.badges][:2] == ["polyglot:bronze", "polyglot:silver"]
-    assert engine.earned_badges("alice")[0] == "polyglot:gold"
+    assert engine.badges.earned("alice")[0] == "polyglot:gold"
 
 
 def test_a_badge_added_later_is_owed_for_earlier_actions(badge_engine, share):
@@ -158,15 +157,15 @@ badges:
 """
         )
     )
-    awarded = engine.award_pending_badges()
+    awarded = engine.badges.award_pending()
     assert sorted(b.label for b in awarded) == [
         "polyglot:bronze",
         "polyglot:silver",
         "varied-week",
         "varied-week",
     ]
-    assert engine.award_pending_badges() == []  # exactly once
-    assert engine.earned_badges("alice") == ["polyglot:silver", "varied-week"]
+    assert engine.badges.award_pending() == []  # exactly once
+    assert engine.badges.earned("alice") == ["polyglot:silver", "varied-week"]
 
 
 def test_volume_earns_no_badges_on_the_sample_quarter(memory_engine):

@@ -63,7 +63,7 @@ def _work(url: str, worker: int, start: Any, done: Any) -> None:
         if worker == 1 and position % 6 == 5:
             engine.revoke(actions[position - 3]["key"], "found to be a duplicate")
         if worker == 2 and position % 7 == 0:
-            engine.upsert_member(MEMBERS[position % len(MEMBERS)], opted_in=position % 2 == 0)
+            engine.members.upsert(MEMBERS[position % len(MEMBERS)], opted_in=position % 2 == 0)
     done.put(worker)
     engine.close()
 
@@ -74,7 +74,7 @@ def shared(pg_schema_url: str) -> Iterator[Engagement]:
     engine.create_schema()
     engine.activate_rules(engine.load_rules_text(RULES))
     for member in MEMBERS:
-        engine.upsert_member(member, team="Sales", opted_in=True)
+        engine.members.upsert(member, team="Sales", opted_in=True)
     yield engine
     engine.close()
 
@@ -93,11 +93,11 @@ def test_concurrent_records_revocations_and_consent_keep_score_rows_exact(
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    report = shared.rebuild_leaderboards(check=True)
+    report = shared.boards.rebuild(check=True)
     assert report.consistent, report.examples
     assert report.rows > 0
-    shared.upsert_member("m0", opted_in=True)
-    everyone = {s.member: s.points for s in shared.leaderboard("all", limit=10).entries}
-    visible = {m for m in MEMBERS if (found := shared.get_member(m)) and found.opted_in}
+    shared.members.upsert("m0", opted_in=True)
+    everyone = {s.member: s.points for s in shared.boards.top("all", limit=10).entries}
+    visible = {m for m in MEMBERS if (found := shared.members.get(m)) and found.opted_in}
     assert set(everyone) == visible
-    assert everyone == {m: shared.points(m) for m in visible}
+    assert everyone == {m: shared.ledger.points(m) for m in visible}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from engagement import Engagement
 from engagement.leaderboards.standings import Display
-from engagement.tables import actions
+from engagement.storage.tables import actions
 
 MEMBERS = ("ana", "ben", "cleo", "dan")
 
@@ -66,7 +66,7 @@ def _apply(engine: Engagement, ops: list[tuple[str, Any]]) -> None:
         elif op == "revoke":
             engine.revoke(payload, "test")
         else:
-            engine.upsert_member(payload[0], opted_in=payload[1])
+            engine.members.upsert(payload[0], opted_in=payload[1])
 
 
 def _brute_force_ranks(engine: Engagement, period: str) -> list[tuple[str, int, int]]:
@@ -75,19 +75,19 @@ def _brute_force_ranks(engine: Engagement, period: str) -> list[tuple[str, int, 
     key = clock.resolve(period, WEDNESDAY.timestamp())
     totals: defaultdict[str, int] = defaultdict(int)
     standing: set[str] = set()
-    revoked = {e.key for e in engine.ledger() if e.entry_kind == "revocation"}
+    revoked = {e.key for e in engine.ledger.entries() if e.entry_kind == "revocation"}
     with engine.database.connect() as connection:
         when = dict(
             connection.execute(
                 actions.select().with_only_columns(actions.c.key, actions.c.at)
             ).all()
         )
-    for entry in engine.ledger():
+    for entry in engine.ledger.entries():
         if key in clock.periods(when[entry.key].timestamp()):
             totals[entry.member] += entry.points
             if entry.key not in revoked:
                 standing.add(entry.member)
-    public = {m for m in standing if (found := engine.get_member(m)) and found.opted_in}
+    public = {m for m in standing if (found := engine.members.get(m)) and found.opted_in}
     order = sorted(public, key=lambda m: (-totals[m], MEMBERS.index(m)))
     distinct = sorted({totals[m] for m in public}, reverse=True)
     return [(m, distinct.index(totals[m]) + 1, totals[m]) for m in order]
@@ -102,12 +102,12 @@ def test_score_rows_equal_a_rebuild_and_boards_a_brute_force_ranking(
     engine.create_schema()
     engine.activate_rules(engine.load_rules_text(BOARD_RULES))
     for member in MEMBERS:
-        engine.upsert_member(member, opted_in=True)
+        engine.members.upsert(member, opted_in=True)
     _apply(engine, ops)
-    report = engine.rebuild_leaderboards(check=True)
+    report = engine.boards.rebuild(check=True)
     assert report.consistent, report.examples
     for period in ("week", "month", "all"):
-        board = engine.leaderboard(period, at=WEDNESDAY)
+        board = engine.boards.top(period, at=WEDNESDAY)
         assert [(s.member, s.rank, s.points) for s in board.entries] == _brute_force_ranks(
             engine, period
         )
@@ -126,10 +126,10 @@ def _brute_force_neighbourhood(
     """Where ``member`` stands, from the whole board sorted in Python: the public
     entries, plus the member where they would stand if they are not on it."""
     display = Display(EXACT_RANKS, (10, 25, 50))
-    board = engine.leaderboard(period, at=WEDNESDAY, limit=1000, reveal=True)
+    board = engine.boards.top(period, at=WEDNESDAY, limit=1000, reveal=True)
     entries = {s.member: s.score for s in board.entries}
     if member not in entries:
-        mine = engine.standing(member, period, at=WEDNESDAY, k=0).me.score
+        mine = engine.boards.standing(member, period, at=WEDNESDAY, k=0).me.score
         entries[member] = mine
     order = sorted(entries, key=lambda m: (-entries[m], MEMBERS.index(m)))
 
@@ -158,7 +158,7 @@ def test_around_me_equals_a_brute_force_reading_of_the_whole_board(
     engine.create_schema()
     engine.activate_rules(engine.load_rules_text(RANKED_RULES))
     for member in MEMBERS:
-        engine.upsert_member(member, opted_in=True)
+        engine.members.upsert(member, opted_in=True)
     _apply(engine, ops)
 
     def seen(s: Any) -> tuple[Any, ...]:
@@ -166,7 +166,7 @@ def test_around_me_equals_a_brute_force_reading_of_the_whole_board(
 
     for period in ("week", "all"):
         for member in MEMBERS:
-            found = engine.standing(member, period, at=WEDNESDAY, k=k)
+            found = engine.boards.standing(member, period, at=WEDNESDAY, k=k)
             assert (
                 found.participants,
                 seen(found.me),

@@ -50,19 +50,19 @@ def test_every_writer_keeps_the_tallies(board_engine: BoardEngine, act: Act) -> 
     engine.revoke(engine.record(act("m04", "post")).key, "duplicate")
     engine.revoke(engine.record(act("m00", channel="xing", topics=("hr",))).key, "test")
     _assert_tallies_match_rows(engine)
-    engine.upsert_member("m01", opted_in=False)
-    engine.upsert_member("m02", team="Marketing")
+    engine.members.upsert("m01", opted_in=False)
+    engine.members.upsert("m02", team="Marketing")
     _assert_tallies_match_rows(engine)
-    engine.opt_in("m01")
-    engine.opt_out("m03")
-    engine.erase_member("m00")
+    engine.members.opt_in("m01")
+    engine.members.opt_out("m03")
+    engine.members.erase("m00")
     _assert_tallies_match_rows(engine)
     engine.replay(apply=True)
     _assert_tallies_match_rows(engine)
     with engine.database.connect() as connection:
         stored = tallies.stored(connection)
     assert stored  # the checks above compared something
-    assert engine.rebuild_leaderboards(check=True).consistent
+    assert engine.boards.rebuild(check=True).consistent
 
 
 def test_participants_and_percentiles_come_out_as_a_brute_force_count(
@@ -71,16 +71,16 @@ def test_participants_and_percentiles_come_out_as_a_brute_force_count(
     engine = board_engine(MEMBERS)
     # m{i} shares i times: 0 to 390 points, several members to a bucket above 300.
     engine.record_many([act(m) for i, (m, _, _) in enumerate(MEMBERS) for _ in range(i)])
-    engine.upsert_member("m07", opted_in=False)
+    engine.members.upsert("m07", opted_in=False)
     public = {m: 10 * i for i, (m, _, _) in enumerate(MEMBERS) if i and m != "m07"}
-    assert engine.leaderboard("week", at=WEDNESDAY).participants == len(public)
+    assert engine.boards.top("week", at=WEDNESDAY).participants == len(public)
     for i, (member, _, _) in enumerate(MEMBERS):
         if not i:
             continue
         score = 10 * i
         ahead = sum(1 for other in public.values() if other > score)
         total = len(public) + (member not in public)
-        me = engine.standing(member, "week", at=WEDNESDAY, k=1).me
+        me = engine.boards.standing(member, "week", at=WEDNESDAY, k=1).me
         assert (me.score, me.top_percent) == (score, math.ceil(100 * (ahead + 1) / total))
 
 
@@ -91,8 +91,8 @@ def test_create_schema_counts_the_tallies_of_a_database_that_had_none(
     engine.record_many([act(m) for m, _, _ in MEMBERS[:5] for _ in range(3)])
     tallies_table.drop(engine.database)
     engine.create_schema()
-    assert engine.leaderboard("all", at=WEDNESDAY).participants == 5
-    assert engine.rebuild_leaderboards(check=True).consistent
+    assert engine.boards.top("all", at=WEDNESDAY).participants == 5
+    assert engine.boards.rebuild(check=True).consistent
 
 
 def test_a_rebuild_recounts_tallies_edited_by_hand(board_engine: BoardEngine, act: Act) -> None:
@@ -101,14 +101,14 @@ def test_a_rebuild_recounts_tallies_edited_by_hand(board_engine: BoardEngine, ac
     with engine.database.begin() as connection:
         connection.execute(tallies_table.update().values(members=tallies_table.c.members + 5))
         rows = connection.execute(scores.select()).all()
-    assert engine.leaderboard("week", at=WEDNESDAY).participants == 2 + 5 * 2  # two buckets
-    report = engine.rebuild_leaderboards(check=True)
+    assert engine.boards.top("week", at=WEDNESDAY).participants == 2 + 5 * 2  # two buckets
+    report = engine.boards.rebuild(check=True)
     assert (report.differences, report.tally_differences) == (
         0,
         18,
     )  # 6 periods x (2 points buckets + 1 variety)
     assert "stored 6, score rows say 1" in "\n".join(report.examples)
-    engine.rebuild_leaderboards()
-    assert engine.leaderboard("week", at=WEDNESDAY).participants == 2
+    engine.boards.rebuild()
+    assert engine.boards.top("week", at=WEDNESDAY).participants == 2
     with engine.database.connect() as connection:
         assert connection.execute(scores.select()).all() == rows

@@ -33,7 +33,7 @@ def one_message(engine: Engagement) -> int:
     engine.record(kudos())
     with engine.database.begin() as connection:
         connection.execute(sa.delete(outbox).where(outbox.c.event != "kudos-given"))
-    (message,) = engine.outbox_messages()
+    (message,) = engine.outbox.messages()
     return message.id
 
 
@@ -42,21 +42,21 @@ def test_delivers_each_pending_message_once_in_order(recognising):
     engine.record(share())
     engine.record(kudos())
     receiver = Receiver()
-    report = engine.drain_outbox(receiver)
+    report = engine.outbox.drain(receiver)
     assert report == DrainReport(claimed=8, delivered=8)
     assert [m.id for m in receiver.got] == sorted(m.id for m in receiver.got)
     assert all(m.attempts == 1 and m.status == "pending" for m in receiver.got)
-    assert {m.status for m in engine.outbox_messages()} == {"delivered"}
-    assert engine.drain_outbox(receiver) == DrainReport()  # nothing left
+    assert {m.status for m in engine.outbox.messages()} == {"delivered"}
+    assert engine.outbox.drain(receiver) == DrainReport()  # nothing left
     assert len(receiver.got) == 8
 
 
 def test_receivers_get_display_names_of_the_members_mentioned(recognising):
     engine = recognising(outbox=True)
     one_message(engine)
-    engine.upsert_member("bob", display_name="Robert")  # renamed since: the name now counts
+    engine.members.upsert("bob", display_name="Robert")  # renamed since: the name now counts
     receiver = Receiver()
-    engine.drain_outbox(receiver)
+    engine.outbox.drain(receiver)
     (message,) = receiver.got
     assert message.names == {"alice": "Alice", "bob": "Robert"}
     assert message.name("bob") == "Robert" and message.name("carol") == "carol"
@@ -65,8 +65,8 @@ def test_receivers_get_display_names_of_the_members_mentioned(recognising):
 def test_limit_bounds_a_drain(recognising):
     engine = recognising(outbox=True)
     engine.record(share())
-    assert engine.drain_outbox(Receiver(), limit=2).delivered == 2
-    assert len(engine.outbox_messages("pending")) == 3
+    assert engine.outbox.drain(Receiver(), limit=2).delivered == 2
+    assert len(engine.outbox.messages("pending")) == 3
 
 
 def test_a_failure_is_retried_after_a_growing_delay_then_delivered(recognising):
@@ -74,17 +74,17 @@ def test_a_failure_is_retried_after_a_growing_delay_then_delivered(recognising):
     message_id = one_message(engine)
     now = datetime.now(UTC)
     receiver = Receiver(failures=2)
-    assert engine.drain_outbox(receiver, now=now) == DrainReport(claimed=1, failed=1)
-    (pending,) = engine.outbox_messages("pending")
+    assert engine.outbox.drain(receiver, now=now) == DrainReport(claimed=1, failed=1)
+    (pending,) = engine.outbox.messages("pending")
     assert pending.last_error == "ConnectionError: receiver down"
     assert pending.next_attempt_at == now + timedelta(seconds=30) and pending.attempts == 1
-    assert engine.drain_outbox(receiver, now=now + timedelta(seconds=29)) == DrainReport()
+    assert engine.outbox.drain(receiver, now=now + timedelta(seconds=29)) == DrainReport()
     later = now + timedelta(seconds=30)
-    assert engine.drain_outbox(receiver, now=later).failed == 1
-    assert engine.outbox_messages()[0].next_attempt_at == later + timedelta(minutes=1)
-    assert engine.drain_outbox(receiver, now=later + timedelta(minutes=1)).delivered == 1
+    assert engine.outbox.drain(receiver, now=later).failed == 1
+    assert engine.outbox.messages()[0].next_attempt_at == later + timedelta(minutes=1)
+    assert engine.outbox.drain(receiver, now=later + timedelta(minutes=1)).delivered == 1
     assert [m.id for m in receiver.got] == [message_id] * 3
-    (done,) = engine.outbox_messages("delivered")
+    (done,) = engine.outbox.messages("delivered")
     assert done.attempts == 3 and done.delivered_at == later + timedelta(minutes=1)
 
 
@@ -99,26 +99,26 @@ def test_after_max_attempts_a_message_is_dead_until_requeued(recognising):
     receiver = Receiver(failures=3)
     now = datetime.now(UTC)
     for _ in range(3):
-        report = engine.drain_outbox(receiver, max_attempts=3, now=now)
+        report = engine.outbox.drain(receiver, max_attempts=3, now=now)
         now += timedelta(hours=1)
     assert report == DrainReport(claimed=1, dead=1)
-    (dead,) = engine.outbox_messages("dead")
+    (dead,) = engine.outbox.messages("dead")
     assert dead.id == message_id and dead.attempts == 3 and "receiver down" in dead.last_error
-    assert engine.drain_outbox(receiver, now=now + timedelta(days=1)) == DrainReport()
-    assert engine.requeue_dead() == 1
-    assert engine.drain_outbox(receiver, max_attempts=3).delivered == 1
-    assert engine.outbox_messages("delivered")[0].attempts == 1
-    assert engine.requeue_dead() == 0
+    assert engine.outbox.drain(receiver, now=now + timedelta(days=1)) == DrainReport()
+    assert engine.outbox.requeue_dead() == 1
+    assert engine.outbox.drain(receiver, max_attempts=3).delivered == 1
+    assert engine.outbox.messages("delivered")[0].attempts == 1
+    assert engine.outbox.requeue_dead() == 0
 
 
 def test_requeue_dead_can_pick_messages(recognising):
     engine = recognising(outbox=True)
     engine.record(share())
-    engine.drain_outbox(Receiver(failures=5), max_attempts=1)
-    dead = engine.outbox_messages("dead")
+    engine.outbox.drain(Receiver(failures=5), max_attempts=1)
+    dead = engine.outbox.messages("dead")
     assert len(dead) == 5
-    assert engine.requeue_dead([dead[0].id, dead[1].id]) == 2
-    assert len(engine.outbox_messages("pending")) == 2
+    assert engine.outbox.requeue_dead([dead[0].id, dead[1].id]) == 2
+    assert len(engine.outbox.messages("pending")) == 2
 
 
 def test_a_crashed_drainers_messages_come_back_after_the_lease(recognising):
@@ -128,13 +128,13 @@ def test_a_crashed_drainers_messages_come_back_after_the_lease(recognising):
     with engine.database.begin() as connection:  # a drainer claims, then dies
         (claimed,) = outbox_store.claim(connection, now, LEASE, 10)
     receiver = Receiver()
-    assert engine.drain_outbox(receiver, now=now + LEASE - timedelta(seconds=1)) == DrainReport()
-    assert engine.drain_outbox(receiver, now=now + LEASE).delivered == 1
+    assert engine.outbox.drain(receiver, now=now + LEASE - timedelta(seconds=1)) == DrainReport()
+    assert engine.outbox.drain(receiver, now=now + LEASE).delivered == 1
     assert [(m.id, m.attempts) for m in receiver.got] == [(message_id, 2)]
     # The dead drainer's late failure report cannot undo the delivery.
     with engine.database.begin() as connection:
         assert not outbox_store.failed(connection, claimed, "late", retry_at=now)
-    assert engine.outbox_messages()[0].status == "delivered"
+    assert engine.outbox.messages()[0].status == "delivered"
 
 
 def test_a_message_its_drainers_keep_dying_on_is_dead_lettered(recognising):
@@ -146,32 +146,32 @@ def test_a_message_its_drainers_keep_dying_on_is_dead_lettered(recognising):
             outbox_store.claim(connection, now, LEASE, 10)
         now += LEASE
     receiver = Receiver()
-    assert engine.drain_outbox(receiver, max_attempts=3, now=now).dead == 1
+    assert engine.outbox.drain(receiver, max_attempts=3, now=now).dead == 1
     assert receiver.got == []
-    assert engine.outbox_messages("dead")[0].last_error == "claimed 3 times without an outcome"
+    assert engine.outbox.messages("dead")[0].last_error == "claimed 3 times without an outcome"
 
 
 def test_messages_not_started_within_half_the_lease_are_handed_back(recognising):
     engine = recognising(outbox=True)
     engine.record(share())
     receiver = Receiver()
-    report = engine.drain_outbox(receiver, lease=timedelta(microseconds=1))
+    report = engine.outbox.drain(receiver, lease=timedelta(microseconds=1))
     assert report == DrainReport(claimed=5, released=5)
     assert receiver.got == []
-    assert {(m.status, m.attempts) for m in engine.outbox_messages()} == {("pending", 0)}
-    assert engine.drain_outbox(receiver).delivered == 5
+    assert {(m.status, m.attempts) for m in engine.outbox.messages()} == {("pending", 0)}
+    assert engine.outbox.drain(receiver).delivered == 5
 
 
 def test_inspecting_and_pruning(recognising):
     engine = recognising(outbox=True)
     engine.record(share())
-    engine.drain_outbox(Receiver(), limit=3)
-    assert len(engine.outbox_messages()) == 5
-    assert len(engine.outbox_messages("delivered")) == 3
-    assert len(engine.outbox_messages(limit=1)) == 1
-    assert engine.prune_outbox(datetime.now(UTC) - timedelta(days=1)) == 0
-    assert engine.prune_outbox(datetime.now(UTC) + timedelta(seconds=1)) == 3
-    assert [m.status for m in engine.outbox_messages()] == ["pending", "pending"]
+    engine.outbox.drain(Receiver(), limit=3)
+    assert len(engine.outbox.messages()) == 5
+    assert len(engine.outbox.messages("delivered")) == 3
+    assert len(engine.outbox.messages(limit=1)) == 1
+    assert engine.outbox.prune(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert engine.outbox.prune(datetime.now(UTC) + timedelta(seconds=1)) == 3
+    assert [m.status for m in engine.outbox.messages()] == ["pending", "pending"]
 
 
 @pytest.mark.parametrize(
@@ -186,29 +186,29 @@ def test_inspecting_and_pruning(recognising):
 )
 def test_bad_drain_arguments_are_refused(memory_engine, kwargs, message):
     with pytest.raises(InvalidInputError) as caught:
-        memory_engine.drain_outbox(Receiver(), **kwargs)
+        memory_engine.outbox.drain(Receiver(), **kwargs)
     assert str(caught.value) == message
 
 
 def test_deliver_must_be_callable(memory_engine):
     with pytest.raises(InvalidInputError, match="deliver: a callable taking an OutboxMessage"):
-        memory_engine.drain_outbox("https://example.com")  # type: ignore[arg-type]
+        memory_engine.outbox.drain("https://example.com")  # type: ignore[arg-type]
 
 
 def test_bad_inspection_arguments_are_refused(memory_engine):
     with pytest.raises(InvalidInputError) as caught:
-        memory_engine.outbox_messages("failed")
+        memory_engine.outbox.messages("failed")
     assert str(caught.value) == (
         "status: one of pending, delivered, dead (or None for all), not 'failed'"
     )
     with pytest.raises(InvalidInputError, match=r"limit: a number of messages, 1 or more, not 0"):
-        memory_engine.outbox_messages(limit=0)
+        memory_engine.outbox.messages(limit=0)
     with pytest.raises(InvalidInputError, match="delivered_before: give an aware datetime"):
-        memory_engine.prune_outbox(datetime(2026, 1, 1))
+        memory_engine.outbox.prune(datetime(2026, 1, 1))
 
 
 def test_draining_a_database_without_tables_says_how_to_add_them(database_url):
     engine = Engagement(database_url)
     with pytest.raises(NotConfiguredError, match=r"call Engagement.create_schema\(\)"):
-        engine.drain_outbox(Receiver())
+        engine.outbox.drain(Receiver())
     engine.close()

@@ -26,7 +26,7 @@ def _drain_until_empty(url: str, start: Any, results: Any) -> None:
         delivered.append(message.id)
 
     start.wait()
-    while engine.drain_outbox(deliver, limit=7).claimed:
+    while engine.outbox.drain(deliver, limit=7).claimed:
         pass
     results.put(delivered)
     engine.close()
@@ -48,7 +48,7 @@ def test_concurrent_drainers_deliver_every_message_once(pg_schema_url: str) -> N
         for i in range(120)
     ]
     engine.record_many(shares, create_members=True, notify=True)
-    expected = sorted(m.id for m in engine.outbox_messages(limit=None))
+    expected = sorted(m.id for m in engine.outbox.messages(limit=None))
     assert len(expected) == 240  # action-recorded and points-awarded for each
 
     context = multiprocessing.get_context("spawn")
@@ -66,6 +66,6 @@ def test_concurrent_drainers_deliver_every_message_once(pg_schema_url: str) -> N
         assert drainer.exitcode == 0
 
     assert sorted(delivered) == expected  # none lost, none twice
-    assert {m.status for m in engine.outbox_messages(limit=None)} == {"delivered"}
-    assert {m.attempts for m in engine.outbox_messages(limit=None)} == {1}
+    assert {m.status for m in engine.outbox.messages(limit=None)} == {"delivered"}
+    assert {m.attempts for m in engine.outbox.messages(limit=None)} == {1}
     engine.close()

@@ -71,7 +71,7 @@ def test_recognition_is_posted_to_slack_in_plain_english(recognising, hook):
     engine.record(share())
     engine.record(kudos("alice", "carol"))
     server = hook()
-    report = engine.drain_outbox(WebhookReceiver(server.url))
+    report = engine.outbox.drain(WebhookReceiver(server.url))
     assert report.delivered == 8 and report.failed == 0
     assert server.texts() == [
         "Alice earned the badge First share",
@@ -85,9 +85,9 @@ def test_recognition_is_posted_to_slack_in_plain_english(recognising, hook):
 
 def test_teams_gets_a_message_card(recognising, hook):
     engine = recognising(outbox=True)
-    engine.grant_badge("bob", "spotlight", reason="post of the month")
+    engine.badges.grant("bob", "spotlight", reason="post of the month")
     server = hook()
-    engine.drain_outbox(WebhookReceiver(server.url, style="teams"))
+    engine.outbox.drain(WebhookReceiver(server.url, style="teams"))
     assert server.bodies == [
         {
             "@type": "MessageCard",
@@ -100,13 +100,13 @@ def test_teams_gets_a_message_card(recognising, hook):
 
 def test_a_failing_webhook_is_retried_until_it_answers(recognising, hook):
     engine = recognising(outbox=True)
-    engine.grant_badge("bob", "spotlight", reason="post of the month")
+    engine.badges.grant("bob", "spotlight", reason="post of the month")
     server = hook([500, 503, 500])
     receiver = WebhookReceiver(server.url)
-    reports = [engine.drain_outbox(receiver, now=at) for at in _hours(4)]
+    reports = [engine.outbox.drain(receiver, now=at) for at in _hours(4)]
     assert [(r.failed, r.delivered) for r in reports] == [(1, 0), (1, 0), (1, 0), (0, 1)]
     assert server.texts() == ["Bob earned the badge Spotlight"] * 4
-    (message,) = engine.outbox_messages("delivered")
+    (message,) = engine.outbox.messages("delivered")
     assert (
         message.attempts == 4
         and message.last_error == "HTTPError: HTTP Error 500: Internal Server Error"
@@ -115,31 +115,31 @@ def test_a_failing_webhook_is_retried_until_it_answers(recognising, hook):
 
 def test_a_webhook_that_always_fails_dead_letters_the_message(recognising, hook):
     engine = recognising(outbox=True)
-    engine.grant_badge("bob", "spotlight", reason="post of the month")
+    engine.badges.grant("bob", "spotlight", reason="post of the month")
     server = hook([500] * 10)
     receiver = WebhookReceiver(server.url)
-    reports = [engine.drain_outbox(receiver, max_attempts=3, now=at) for at in _hours(5)]
+    reports = [engine.outbox.drain(receiver, max_attempts=3, now=at) for at in _hours(5)]
     assert [(r.failed, r.dead) for r in reports] == [(1, 0), (1, 0), (0, 1), (0, 0), (0, 0)]
     assert len(server.bodies) == 3
-    (dead,) = engine.outbox_messages("dead")
+    (dead,) = engine.outbox.messages("dead")
     assert "secret-token" not in (dead.last_error or "")
 
 
 def test_an_unreachable_webhook_is_a_failed_delivery(recognising, hook):
     engine = recognising(outbox=True)
-    engine.grant_badge("bob", "spotlight", reason="r")
+    engine.badges.grant("bob", "spotlight", reason="r")
     server = hook()
     url = server.url
     server.server.shutdown()
     server.server.server_close()
-    assert engine.drain_outbox(WebhookReceiver(url, timeout=2)).failed == 1
+    assert engine.outbox.drain(WebhookReceiver(url, timeout=2)).failed == 1
 
 
 def test_events_not_chosen_are_delivered_without_a_post(recognising, hook):
     engine = recognising(outbox=True)
     engine.record(share())
     server = hook()
-    report = engine.drain_outbox(WebhookReceiver(server.url, events=["level-reached"]))
+    report = engine.outbox.drain(WebhookReceiver(server.url, events=["level-reached"]))
     assert report.delivered == 5 and server.texts() == ["Alice reached level Active"]
 
 
@@ -148,7 +148,7 @@ def test_every_event_has_a_sentence(recognising):
     engine.record(share())
     engine.record(kudos("bob", "alice"))
     engine.revoke("s1", "post deleted")
-    assert [describe(m) for m in _named(engine.outbox_messages())] == [
+    assert [describe(m) for m in _named(engine.outbox.messages())] == [
         "Alice recorded a share (10 points)",
         "Alice earned 10 points for a share",
         "Alice earned the badge First share",

@@ -110,7 +110,7 @@ def test_variety_period_follows_the_members_time_zone(
     engine_with: Callable[[str], Engagement], make_action: ActionFactory
 ) -> None:
     engine = engine_with(VARIETY)
-    engine.upsert_member("bob", timezone="Asia/Singapore")
+    engine.members.upsert("bob", timezone="Asia/Singapore")
     sunday_evening_paris = MONDAY + timedelta(days=6, hours=11)  # Sun 20:00 Paris = Mon 02:00 SG
     engine.record(make_action(member="alice", at=MONDAY))
     engine.record(make_action(member="bob", at=MONDAY))

@@ -28,7 +28,7 @@ def test_the_action_crossing_the_cap_gets_the_remainder_and_later_ones_nothing(
     points = [engine.record(make_action(at=MONDAY + timedelta(hours=h))).points for h in range(4)]
     assert points == [10, 10, 5, 0]
     assert sum(points) == 25
-    third = engine.ledger("alice")[2]
+    third = engine.ledger.entries("alice")[2]
     assert third.explanation["steps"][-1]["text"] == (
         "weekly cap of 25 for share (20 already earned)"
     )
@@ -42,7 +42,7 @@ def test_caps_are_per_period_in_the_members_time_zone(
     for minute in range(3):
         engine.record(make_action(at=sunday_late - timedelta(minutes=minute)))
     monday = engine.record(make_action(at=sunday_late + timedelta(minutes=1)))
-    assert engine.points("alice") == 25 + 10
+    assert engine.ledger.points("alice") == 25 + 10
     assert monday.points == 10
 
 
@@ -52,7 +52,7 @@ def test_a_cap_with_no_verbs_covers_every_verb(
     engine = engine_with(CAPS)
     for hour in range(2):
         engine.record(make_action(verb="post", at=MONDAY + timedelta(hours=hour)))
-    assert engine.points("alice") == 40
+    assert engine.ledger.points("alice") == 40
     assert engine.record(make_action(verb="kudos", target="bob")).points == 0
 
 

@@ -23,7 +23,7 @@ from engagement import (
     Step,
     UnknownKindError,
 )
-from engagement.history import TimeIndex
+from engagement.core.history import TimeIndex
 from engagement.rules import (
     BUILTIN_RULE_KINDS,
     Cap,
@@ -193,8 +193,8 @@ def share(member: str, at: datetime, key: str) -> dict[str, Any]:
 
 
 def test_a_custom_kind_adds_points_on_the_members_weekend(custom_engine: Engagement) -> None:
-    custom_engine.upsert_member("tokyo", timezone="Asia/Tokyo")
-    custom_engine.upsert_member("new-york", timezone="America/New_York")
+    custom_engine.members.upsert("tokyo", timezone="Asia/Tokyo")
+    custom_engine.members.upsert("new-york", timezone="America/New_York")
 
     in_tokyo = custom_engine.record(share("tokyo", FRIDAY_EVENING_UTC, "t-1"))
     in_new_york = custom_engine.record(share("new-york", FRIDAY_EVENING_UTC, "n-1"))
@@ -213,7 +213,7 @@ def test_a_custom_kind_adds_points_on_the_members_weekend(custom_engine: Engagem
 def test_a_custom_kind_uses_the_rule_files_zone_for_members_without_one(
     custom_engine: Engagement,
 ) -> None:
-    custom_engine.upsert_member("nowhere")
+    custom_engine.members.upsert("nowhere")
     sunday_in_utc = datetime(2026, 7, 12, 23, 30, tzinfo=timezone(timedelta(hours=-2)))
 
     friday = custom_engine.record(share("nowhere", FRIDAY_EVENING_UTC, "x-1"))
@@ -231,10 +231,10 @@ def test_a_custom_kind_uses_the_rule_files_zone_for_members_without_one(
 def test_a_custom_kinds_step_is_stored_in_the_ledger_and_replays(
     custom_engine: Engagement,
 ) -> None:
-    custom_engine.upsert_member("tokyo", timezone="Asia/Tokyo")
+    custom_engine.members.upsert("tokyo", timezone="Asia/Tokyo")
     custom_engine.record(share("tokyo", FRIDAY_EVENING_UTC, "t-1"))
 
-    (entry,) = custom_engine.ledger("tokyo")
+    (entry,) = custom_engine.ledger.entries("tokyo")
     assert entry.points == 15
     assert entry.explanation["steps"][1] == {
         "rule": "weekend",

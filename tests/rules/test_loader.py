@@ -19,7 +19,7 @@ import yaml
 
 from engagement import DEFAULT_RULES_PATH, Engagement, Problem, RuleFileError, Step
 from engagement.rules import default_registry, load_ruleset, load_ruleset_file
-from engagement.tables import rulesets
+from engagement.storage.tables import rulesets
 
 ActionFactory = Callable[..., dict[str, Any]]
 
@@ -675,7 +675,7 @@ def test_activating_a_bad_file_keeps_the_active_version(
     assert after.version == before.version == 1
     assert after.content_hash == before.content_hash
     assert stored_versions(memory_engine) == [(1, True)]
-    memory_engine.upsert_member("alice")
+    memory_engine.members.upsert("alice")
     assert memory_engine.record(make_action()).ruleset_version == 1
 
 
@@ -692,8 +692,8 @@ def test_activating_the_same_file_twice_keeps_one_version(memory_engine: Engagem
 def test_a_changed_file_becomes_version_2_and_scores_the_next_action(
     engine: Engagement, make_action: ActionFactory, tmp_path: Path
 ) -> None:
-    engine.upsert_member("alice")
-    engine.upsert_member("bob")
+    engine.members.upsert("alice")
+    engine.members.upsert("bob")
     under_v1 = engine.record(make_action("alice"))
     changed = tmp_path / "rules.yaml"
     changed.write_text(with_share_points(25), encoding="utf-8")
@@ -712,7 +712,7 @@ def test_a_changed_file_becomes_version_2_and_scores_the_next_action(
     assert under_v1.steps[1:] == under_v2.steps[1:]
     assert under_v2.points - under_v1.points == 15
     # The earlier award keeps the points it was given.
-    assert engine.points("alice") == under_v1.points
+    assert engine.ledger.points("alice") == under_v1.points
 
 
 def test_bad_leaderboard_and_analytics_settings_point_at_their_lines() -> None:

@@ -22,16 +22,16 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from .exceptions import EngagementError, InvalidInputError
-from .facts import Fact, Step
-from .history import MemberHistory
-from .leaderboards import book as scorebook
-from .leaderboards.book import Owner, ScoreChanges
-from .members import lock_order
-from .periods import zone
-from .rules.ruleset import Ruleset
-from .scoring import Award, score_and_remember
-from .tables import actions, ledger, members, revocations, rulesets
+from engagement.core.facts import Fact, Step
+from engagement.core.history import MemberHistory
+from engagement.core.periods import zone
+from engagement.core.scoring import Award, score_and_remember
+from engagement.exceptions import EngagementError, InvalidInputError
+from engagement.leaderboards import book as scorebook
+from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.rules.ruleset import Ruleset
+from engagement.storage.members import lock_order
+from engagement.storage.tables import actions, ledger, members, revocations, rulesets
 
 _LOG_COLUMNS = (
     actions.c.id,
@@ -247,7 +247,7 @@ def lock_members(connection: Connection) -> dict[int, str]:
     and ids.
 
     Actions, revocations and batches take the same row locks (in the same order,
-    :func:`~engagement.members.lock_order`, so nobody deadlocks), so once this
+    :func:`~engagement.storage.members.lock_order`, so nobody deadlocks), so once this
     returns, the locked members' logs and ledger entries stay as read until the
     transaction ends.  On PostgreSQL that is
     ``SELECT … FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.

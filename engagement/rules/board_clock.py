@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..exceptions import InvalidInputError
-from ..periods import CalendarUnit, calendar_bounds, zone
+from engagement.core.periods import CalendarUnit, calendar_bounds, zone
+from engagement.exceptions import InvalidInputError
 
 if TYPE_CHECKING:
-    from ..rules.model import RuleFile, SeasonSpec
+    from engagement.rules.model import RuleFile, SeasonSpec
 
 PERIOD_KINDS = ("week", "month", "quarter", "year", "all")
 """The boards every programme has; seasons come from the rule file."""

@@ -17,15 +17,15 @@ from typing import Any, NamedTuple
 from blinker import NamedSignal
 from sqlalchemy import Connection
 
-from . import signals
-from .actions import Action
-from .badges.service import Outcome
-from .kudos import kudos_in
-from .outbox import store
-from .outbox.message import payload_json
-from .revocation import Revocation
-from .rules.ruleset import Ruleset
-from .scoring import Award
+from engagement import signals
+from engagement.core.actions import Action
+from engagement.core.scoring import Award
+from engagement.outbox import store
+from engagement.outbox.message import payload_json
+from engagement.pipeline.kudos import kudos_in
+from engagement.pipeline.outcome import Outcome
+from engagement.pipeline.revocation import Revocation
+from engagement.rules.ruleset import Ruleset
 
 logger = logging.getLogger("engagement")
 

@@ -9,12 +9,13 @@ because the scoring hot path compares many of them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .exceptions import InvalidInputError
+from engagement.exceptions import InvalidInputError
 
 CalendarUnit = Literal["day", "week", "month", "quarter", "year"]
 CALENDAR_UNITS: tuple[CalendarUnit, ...] = ("day", "week", "month", "quarter", "year")
@@ -131,3 +132,10 @@ class Window:
 
     def __repr__(self) -> str:
         return f"Window({self.text!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """How the programme reads calendars: the week's first day (0 = Monday)."""
+
+    week_start: int = 0

@@ -20,15 +20,15 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from .analytics.tables import metric_reports
-from .badges.tables import badge_awards, badge_revocations, challenge_completions
-from .exceptions import UnknownMemberError
-from .leaderboards import book as scorebook
-from .leaderboards.book import Owner
-from .leaderboards.tables import group_members, scores
-from .members import Member, get_member, lock_order
-from .outbox.tables import outbox
-from .tables import actions, ledger, members, revocations
+from engagement.analytics.tables import metric_reports
+from engagement.badges.tables import badge_awards, badge_revocations, challenge_completions
+from engagement.exceptions import UnknownMemberError
+from engagement.leaderboards import book as scorebook
+from engagement.leaderboards.book import Owner
+from engagement.leaderboards.tables import group_members, scores
+from engagement.outbox.tables import outbox
+from engagement.storage.members import Member, get_member, lock_order
+from engagement.storage.tables import actions, ledger, members, revocations
 
 ERASED_PREFIX = "erased-"
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .exceptions import InvalidInputError
-from .leaderboards import book as scorebook
-from .leaderboards.book import Owner
-from .periods import zone
-from .tables import members
+from engagement.storage.tables import members
 
 _UNSET: Any = object()
 
@@ -32,57 +26,6 @@ class Member:
     opted_in: bool
     timezone: str | None
     locale: str | None
-
-
-def upsert_member(
-    connection: Connection,
-    member_id: str,
-    *,
-    display_name: str | None = _UNSET,
-    team: str | None = _UNSET,
-    opted_in: bool = _UNSET,
-    timezone: str | None = _UNSET,
-    locale: str | None = _UNSET,
-) -> Member:
-    """Create the member or update the fields given; fields not passed are kept."""
-    if not isinstance(member_id, str) or not 0 < len(member_id) <= 255:
-        raise InvalidInputError("member_id: a non-empty string of at most 255 characters")
-    if timezone is not _UNSET and timezone is not None:
-        zone(timezone)
-    changes = {
-        name: value
-        for name, value in {
-            "display_name": display_name,
-            "team": team,
-            "opted_in": opted_in,
-            "timezone": timezone,
-            "locale": locale,
-        }.items()
-        if value is not _UNSET
-    }
-    if "opted_in" in changes and not isinstance(changes["opted_in"], bool):
-        raise InvalidInputError("opted_in: true or false")
-    dialect = connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"member_id": member_id, "created_at": datetime.now(UTC), "event_seq": 0}
-    values.setdefault("opted_in", False)
-    statement = insert(members).values({**values, **changes})
-    if changes:
-        # Bumping event_seq tells every process its cached view of the member (team,
-        # locale, time zone) is stale.
-        statement = statement.on_conflict_do_update(
-            index_elements=["member_id"],
-            set_={**changes, "event_seq": members.c.event_seq + 1},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["member_id"])
-    connection.execute(statement)
-    found = get_member(connection, member_id)
-    assert found is not None
-    if "team" in changes or "opted_in" in changes:
-        pk = connection.execute(select(members.c.id).where(members.c.member_id == member_id))
-        scorebook.member_changed(connection, pk.scalar_one(), Owner(found.team, found.opted_in))
-    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .badges.events import BadgeAwarded
-from .facts import Fact, Step
-from .history import Apply, MemberHistory, TimeIndex
-from .rules.ruleset import Ruleset
+from engagement.core.events import BadgeAwarded
+from engagement.core.facts import Fact, Step
+from engagement.core.history import Apply, MemberHistory, Rules, TimeIndex
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -80,7 +79,7 @@ class Award:
 ) = (vars(Award)[each.name].__set__ for each in fields(Award))  # a new field fails here
 
 
-def score(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[int, tuple[Step, ...]]:
+def score(fact: Fact, history: MemberHistory, ruleset: Rules) -> tuple[int, tuple[Step, ...]]:
     """Points for ``fact`` given the member's earlier facts, and why.
 
     Pure: the same fact, history and ruleset always give the same result, which is
@@ -93,7 +92,7 @@ def score(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[int, tu
     return _score(fact, plan.points, plan.base, plan.rules)
 
 
-def score_and_remember(fact: Fact, history: MemberHistory, ruleset: Ruleset) -> tuple[Step, ...]:
+def score_and_remember(fact: Fact, history: MemberHistory, ruleset: Rules) -> tuple[Step, ...]:
     """Score ``fact``, set its points, and add it to ``history`` for the next one.
 
     The same as :func:`score` then ``history.add(fact)``, faster: rules that do not
@@ -116,7 +115,7 @@ def _score(
     fact: Fact, total: float, base: Step, rules: tuple[tuple[Apply, TimeIndex], ...]
 ) -> tuple[int, tuple[Step, ...]]:
     """Run ``rules`` from the verb's base points; ``Step.apply`` and
-    :func:`~engagement.facts.round_points` inlined, as this runs for every action."""
+    :func:`~engagement.core.facts.round_points` inlined, as this runs for every action."""
     steps = [base]
     for apply, index in rules:
         step = apply(fact, index, total)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Generic, Self, TypeVar
 
-from .exceptions import DuplicateKindError, UnknownKindError
+from engagement.exceptions import DuplicateKindError, UnknownKindError
 
 T = TypeVar("T", bound=type[Any])
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from .periods import CALENDAR_UNITS, CalendarUnit, Window, calendar_bounds
+from engagement.core.periods import CALENDAR_UNITS, CalendarUnit, Window, calendar_bounds
 
 StepOp = Literal["add", "multiply", "limit"]
 
@@ -85,7 +85,7 @@ class Fact:
 
 @lru_cache(maxsize=16384)
 def _calendar(day: date, tz: tzinfo, week_start: int) -> Mapping[str, tuple[float, float]]:
-    """:func:`~engagement.periods.calendar_bounds` of every unit around local ``day``."""
+    """:func:`~engagement.core.periods.calendar_bounds` of every unit around local ``day``."""
     return {unit: calendar_bounds(unit, day, tz, week_start) for unit in CALENDAR_UNITS}
 
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .history import MemberHistory
+from engagement.core.history import MemberHistory
 
 
 @dataclass(slots=True)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from .database import insert_if_absent
-from .exceptions import InvalidInputError, UnknownActionError
-from .leaderboards import book as scorebook
-from .leaderboards.clock import BoardClock
-from .rules.store import active_version
-from .tables import actions, ledger, members, revocations
+from engagement.exceptions import InvalidInputError, UnknownActionError
+from engagement.leaderboards import book as scorebook
+from engagement.rules.board_clock import BoardClock
+from engagement.rules.store import active_version
+from engagement.storage.database import insert_if_absent
+from engagement.storage.tables import actions, ledger, members, revocations
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
-from .exceptions import NotConfiguredError
-from .tables import metadata
+from engagement.exceptions import NotConfiguredError
+from engagement.storage.tables import metadata
 
 _UNDEFINED_TABLE = "42P01"
 """PostgreSQL's SQLSTATE for a relation that does not exist."""
@@ -68,11 +68,11 @@ def insert_if_absent(connection: Connection, table: Table, *unique: str) -> Inse
     decides, never a check followed by an insert.  Statements are built once per
     dialect and table: building one costs more than running it on SQLite.
     """
-    return _insert_if_absent(connection.dialect.name, table, unique)
+    return insert_if_absent_on(connection.dialect.name, table, unique)
 
 
 @lru_cache(maxsize=64)
-def _insert_if_absent(name: str, table: Table, unique: tuple[str, ...]) -> Insert:
+def insert_if_absent_on(name: str, table: Table, unique: tuple[str, ...]) -> Insert:
     if name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(unique))
     if name == "sqlite":

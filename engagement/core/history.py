@@ -11,14 +11,10 @@ bulk replay (kept alive across a member's whole log), so both score identically.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import NamedTuple, Protocol, TypeVar
 
-from .facts import Fact, Step
-
-if TYPE_CHECKING:
-    from .rules.ruleset import Ruleset
-
+from engagement.core.facts import Fact, Step
 
 K = TypeVar("K", bound=Hashable)
 
@@ -195,6 +191,55 @@ class TimeIndex:
         return list(self._series)
 
 
+class ScoringRule(Protocol):
+    """What the history needs of one configured rule (see :class:`engagement.RuleKind`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def remembers_points(self) -> bool: ...
+
+    def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None: ...
+
+    def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None: ...
+
+    def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]: ...
+
+    def remember_in(self, fact: Fact, index: TimeIndex) -> None: ...
+
+
+class VerbPoints(Protocol):
+    """What the history needs of one verb of the rule file: its base points."""
+
+    @property
+    def points(self) -> float: ...
+
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def target(self) -> str: ...
+
+
+class Rules(Protocol):
+    """The compiled rules scoring runs (:class:`engagement.Ruleset` is one).
+
+    A protocol, not the class, so that the core imports nothing of the rule-file
+    layer: the rules depend on the core, never the other way round.
+    """
+
+    @property
+    def rules(self) -> Sequence[ScoringRule]: ...
+
+    @property
+    def verbs(self) -> Mapping[str, VerbPoints]: ...
+
+    def pipeline(self, verb: str) -> Sequence[ScoringRule]: ...
+
+    def rules_remembering(self, verb: str) -> Sequence[ScoringRule]: ...
+
+
 Apply = Callable[[Fact, TimeIndex, float], Step | None]
 """A rule's :meth:`~engagement.rules.kinds.RuleKind.apply`, bound."""
 Remember = Callable[[Fact, TimeIndex], None]
@@ -232,7 +277,7 @@ class MemberHistory:
 
     __slots__ = ("_remembering", "_ruleset", "facts", "indexes", "plans")
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Rules) -> None:
         self._ruleset = ruleset
         self.facts: dict[int, Fact] = {}
         """The facts held, by ``seq``."""

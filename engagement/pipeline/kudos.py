@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .actions import Action
-from .rules.ruleset import Ruleset
+from engagement.core.actions import Action
+from engagement.rules.ruleset import Ruleset
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,80 @@
+"""``engine.ledger``: reading the append-only points ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engagement.pipeline.runtime import Runtime
+from engagement.storage.tables import actions, ledger, members
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One row of the append-only points ledger."""
+
+    key: str
+    member: str
+    entry_kind: str
+    points: int
+    rule_id: str
+    ruleset_version: int
+    explanation: dict[str, Any]
+    created_at: datetime
+
+
+_ENTRIES = (
+    select(
+        actions.c.key,
+        members.c.member_id,
+        ledger.c.entry_kind,
+        ledger.c.points,
+        ledger.c.rule_id,
+        ledger.c.ruleset_version,
+        ledger.c.explanation,
+        ledger.c.created_at,
+    )
+    .join(actions, actions.c.id == ledger.c.action_id)
+    .join(members, members.c.id == ledger.c.member_pk)
+    .order_by(ledger.c.id)
+)
+
+
+class Ledger:
+    """Points as the ledger holds them: awards, adjustments and revocations."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def points(self, member_id: str, *, session: Session | None = None) -> int:
+        """The member's current total: awards, adjustments and revocations."""
+        with self._runtime.unit(session) as (connection, _):
+            return int(
+                connection.execute(
+                    select(func.coalesce(func.sum(ledger.c.points), 0))
+                    .join(members, members.c.id == ledger.c.member_pk)
+                    .where(members.c.member_id == member_id)
+                ).scalar_one()
+            )
+
+    def totals(self, *, session: Session | None = None) -> dict[str, int]:
+        """Every member's current total, members without points included."""
+        with self._runtime.unit(session) as (connection, _):
+            rows = connection.execute(
+                select(members.c.member_id, func.coalesce(func.sum(ledger.c.points), 0))
+                .outerjoin(ledger, ledger.c.member_pk == members.c.id)
+                .group_by(members.c.member_id)
+            )
+            return {member: int(points) for member, points in rows}
+
+    def entries(
+        self, member_id: str | None = None, *, session: Session | None = None
+    ) -> list[LedgerEntry]:
+        """Ledger entries in the order they were written, for one member or all."""
+        query = _ENTRIES if member_id is None else _ENTRIES.where(members.c.member_id == member_id)
+        with self._runtime.unit(session) as (connection, _):
+            return [LedgerEntry(*row) for row in connection.execute(query)]

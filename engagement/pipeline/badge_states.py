@@ -1,0 +1,128 @@
+"""Members' badge states, cached between calls in this process.
+
+Like scoring histories (see :mod:`engagement.storage.history_cache`), a state is
+trusted only when the member's ``event_seq`` and ``badge_seq`` prove it current, and
+put back only after the transaction that used it commits; anything else is loaded
+from the database.  So the cache is an optimisation, never a requirement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
+from functools import partial
+
+from sqlalchemy import Connection, select
+
+from engagement.badges.state import MemberState
+from engagement.badges.storage import load_states
+from engagement.core.periods import zone
+from engagement.exceptions import UnknownMemberError
+from engagement.pipeline.unit import AfterCommit
+from engagement.rules.ruleset import Ruleset
+from engagement.storage.history_cache import MemberCache
+from engagement.storage.members import PERSON_COLUMNS, Person
+from engagement.storage.tables import members
+
+PERSON = select(*PERSON_COLUMNS)
+"""A member's row as badge evaluation reads it."""
+
+
+class BadgeStates:
+    """The cache of members' badge states, and how to read one."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._states: MemberCache[MemberState] = MemberCache(cache_size)
+
+    def clear(self) -> None:
+        self._states.clear()
+
+    # -- states ---------------------------------------------------------------------
+
+    def state(
+        self,
+        connection: Connection,
+        ruleset: Ruleset,
+        person: Person,
+        after_commit: list[AfterCommit] | None,
+        *,
+        apply: Callable[[MemberState], object] | None = None,
+        own: bool = True,
+    ) -> MemberState:
+        """``person``'s state now, ``person`` having just been locked for a write.
+
+        The write bumped one of the member's counters: ``event_seq`` for their own
+        action or revocation (``own``), ``badge_seq`` otherwise.  A cached state is
+        current if it is exactly one step behind on that counter and equal on the
+        other; ``apply`` then brings it up to date with the write.  A state loaded
+        from the database already includes it.  With ``after_commit``, the state is
+        cached again once the transaction commits.
+        """
+        cached = self._states.take(person.pk)
+        behind = (1, 0) if own else (0, 1)
+        if (
+            cached is not None
+            and (person.seq - cached.seq, person.badge_seq - cached.badge_seq) == behind
+            and _same_rules(cached, ruleset)
+        ):
+            state = cached
+            state.team, state.locale = person.team, person.locale
+            if apply is not None:
+                apply(state)
+        else:
+            state = load_member_states(connection, ruleset, [person])[person.pk]
+        state.seq, state.badge_seq = person.seq, person.badge_seq
+        if after_commit is not None:
+            after_commit.append(partial(self._states.put, person.pk, state))
+        return state
+
+    def read_state(
+        self, connection: Connection, ruleset: Ruleset, member_id: str
+    ) -> tuple[MemberState, tzinfo]:
+        """A member's state for display, and their time zone: from the cache if it is
+        current, else from the database, without locking anything."""
+        row = connection.execute(
+            select(*PERSON.selected_columns, members.c.timezone).where(
+                members.c.member_id == member_id
+            )
+        ).first()
+        if row is None:
+            raise UnknownMemberError(f"member: unknown member {member_id!r}")
+        person = Person(*row[:6])
+        tz = zone(row.timezone or ruleset.file.timezone)
+        cached = self._states.take(person.pk)
+        if cached is not None:
+            self._states.put(person.pk, cached)
+            current = (cached.seq, cached.badge_seq) == (person.seq, person.badge_seq)
+            if current and _same_rules(cached, ruleset):
+                return cached, tz
+        states = load_member_states(connection, ruleset, [person])
+        return states[person.pk], tz
+
+    # -- after an action ----------------------------------------------------------
+
+
+def load_member_states(
+    connection: Connection,
+    ruleset: Ruleset,
+    people: Sequence[Person],
+    *,
+    before: Mapping[str, int] | None = None,
+) -> dict[int, MemberState]:
+    """The badge states of ``people``, built from the database under ``ruleset``."""
+    return load_states(
+        connection,
+        people,
+        ruleset.catalogue,
+        ruleset.file.timezone,
+        before=before,
+        ruleset_version=ruleset.version,
+    )
+
+
+def _same_rules(state: MemberState, ruleset: Ruleset) -> bool:
+    """Whether ``state`` was built for ``ruleset`` (the same stored version, or the very
+    same catalogue for rules never stored)."""
+    if ruleset.version is not None:
+        return state.ruleset_version == ruleset.version
+    return state.catalogue is ruleset.catalogue

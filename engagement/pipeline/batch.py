@@ -1,0 +1,268 @@
+"""Recording many actions at once: imports and backfills, in as few statements as possible.
+
+The same write as :func:`engagement.pipeline.recording.record_one` (lock, score,
+write action, ledger and score rows) for a whole batch: every member locked once, in
+one order, every key probed in one query, rows inserted many at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    or_,
+    select,
+    update,
+)
+
+from engagement.core.actions import Action
+from engagement.core.facts import Fact
+from engagement.core.history import MemberHistory
+from engagement.core.periods import from_timestamp, zone
+from engagement.core.scoring import Award, score_and_remember
+from engagement.exceptions import UnknownMemberError
+from engagement.leaderboards import book as scorebook
+from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.pipeline.recording import (
+    INSERT_LEDGER,
+    award_entry,
+    existing_awards,
+    history_fact,
+    same_member,
+)
+from engagement.rules.checks import check_action
+from engagement.rules.ruleset import Ruleset
+from engagement.storage.database import insert_if_absent
+from engagement.storage.members import lock_order
+from engagement.storage.rows import (
+    HISTORY_COLUMNS,
+    NOT_REVOKED,
+    action_row,
+    fact_from_row,
+)
+from engagement.storage.tables import actions, members
+
+
+@dataclass(slots=True)
+class _Member:
+    pk: int
+    member_id: str
+    tz_name: str
+    next_seq: int
+
+
+def record_batch(
+    connection: Connection,
+    batch: Sequence[Action],
+    ruleset: Ruleset,
+    *,
+    create_members: bool,
+    written: list[tuple[Fact, int]] | None = None,
+) -> list[Award]:
+    """Log ``batch`` in order with as few statements as possible; awards in input order.
+
+    Actions already logged, and repeats of a key within the batch, return the first
+    award with ``duplicate=True``.  All checks run before the first write.  Each new
+    action's scored fact and row id are appended to ``written``, in logging order.
+    """
+    for action in batch:
+        check_action(action, ruleset)
+    keys = list(dict.fromkeys(action.key for action in batch))
+    if not keys:
+        return []
+    locked = _lock_members(
+        connection, sorted({action.member for action in batch}), create_members=create_members
+    )
+    # Read only now: whoever logs a key for one of these members holds that member's
+    # lock while doing so, so every such action has committed and is visible here.
+    known = existing_awards(connection, keys)
+    owners = {key: award.member for key, award in known.items()}
+    for action in batch:
+        owner = owners.setdefault(action.key, action.member)
+        if owner != action.member:
+            same_member(Award(action.key, owner, action.verb, 0), action)
+    fresh: list[Action] = []
+    seen: set[str] = set(known)
+    for action in batch:
+        if action.key not in seen:
+            seen.add(action.key)
+            fresh.append(action)
+    counts: dict[str, int] = defaultdict(int)
+    for action in fresh:
+        counts[action.member] += 1
+    people = _reserve_seqs(connection, locked, counts, ruleset)
+    histories = _load_histories(connection, fresh, people, ruleset)
+    rows: list[dict[str, Any]] = []
+    facts: list[Fact] = []
+    awards: dict[str, Award] = {}
+    for action in fresh:
+        person = people[action.member]
+        row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
+        person.next_seq += 1
+        fact = fact_from_row(row, action.member, zone(person.tz_name))
+        steps = score_and_remember(fact, histories[action.member], ruleset)
+        awards[action.key] = Award(
+            action.key, action.member, action.verb, fact.points, steps, ruleset.version
+        )
+        rows.append(row)
+        facts.append(fact)
+    if rows:
+        ids = _log_actions(connection, rows)
+        if written is not None:
+            written.extend(
+                (f, ids[r["key"]]) for f, r in zip(facts, rows, strict=True) if r["key"] in ids
+            )
+        lost = [row["key"] for row in rows if row["key"] not in ids]
+        if lost:  # only a key already logged for a member outside this batch
+            for key, award in existing_awards(connection, lost).items():
+                same_member(award, next(a for a in fresh if a.key == key))
+                known[key] = award
+        connection.execute(
+            INSERT_LEDGER,
+            [
+                award_entry(ids[row["key"]], row["member_pk"], awards[row["key"]])
+                for row in rows
+                if row["key"] in ids
+            ],
+        )
+        changes = ScoreChanges(ruleset.boards)
+        for fact, row in zip(facts, rows, strict=True):
+            if row["key"] in ids:
+                changes.logged(
+                    row["member_pk"], fact.ts, fact.points, fact.verb, fact.channel, fact.topics
+                )
+        scorebook.write(
+            connection, changes, {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
+        )
+    result: list[Award] = []
+    answered: set[str] = set()
+    for action in batch:
+        award = known.get(action.key) or awards[action.key]
+        if action.key in answered and not award.duplicate:
+            award = replace(award, duplicate=True)
+        answered.add(action.key)
+        result.append(award)
+    return result
+
+
+def _log_actions(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert ``rows`` into the action log unless their key is taken; ids by key."""
+    statement = insert_if_absent(connection, actions, "key").returning(actions.c.key, actions.c.id)
+    return {key: action_id for key, action_id in connection.execute(statement, rows)}
+
+
+@dataclass(slots=True)
+class _Locked:
+    pk: int
+    member_id: str
+    tz_name: str | None
+    seq: int
+    team: str | None
+    opted_in: bool
+
+
+def _lock_members(
+    connection: Connection, names: list[str], *, create_members: bool
+) -> dict[str, _Locked]:
+    """Lock the members named in ``names`` (sorted), in the one order every writer
+    uses (:func:`~engagement.storage.members.lock_order`) so that nobody deadlocks, creating
+    them first if asked; the ones that exist."""
+    if create_members:
+        now = datetime.now(UTC)
+        connection.execute(
+            insert_if_absent(connection, members, "member_id"),
+            [{"member_id": n, "created_at": now, "event_seq": 0, "opted_in": False} for n in names],
+        )
+    found: dict[str, _Locked] = {}
+    for start in range(0, len(names), 500):
+        query = (
+            select(
+                members.c.id,
+                members.c.member_id,
+                members.c.timezone,
+                members.c.event_seq,
+                members.c.team,
+                members.c.opted_in,
+            )
+            .where(members.c.member_id.in_(names[start : start + 500]))
+            .order_by(lock_order(connection.dialect.name))
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for pk, member_id, tz_name, seq, team, opted_in in connection.execute(query):
+            found[member_id] = _Locked(pk, member_id, tz_name, seq, team, bool(opted_in))
+    return found
+
+
+def _reserve_seqs(
+    connection: Connection, locked: dict[str, _Locked], counts: dict[str, int], ruleset: Ruleset
+) -> dict[str, _Member]:
+    """Reserve a run of ``event_seq`` numbers for each member with actions to log."""
+    names = sorted(counts)
+    missing = [n for n in names if n not in locked]
+    if missing:
+        raise UnknownMemberError(
+            f"member: unknown member{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing[:10]))}; add them with upsert_member() "
+            "or pass create_members=True"
+        )
+    if not names:
+        return {}
+    connection.execute(
+        update(members)
+        .where(members.c.id == bindparam("pk"))
+        .values(event_seq=members.c.event_seq + bindparam("n")),
+        [{"pk": locked[n].pk, "n": counts[n]} for n in names],
+    )
+    return {
+        n: _Member(locked[n].pk, n, locked[n].tz_name or ruleset.file.timezone, locked[n].seq + 1)
+        for n in names
+    }
+
+
+def _load_histories(
+    connection: Connection,
+    batch: Iterable[Action],
+    people: dict[str, _Member],
+    ruleset: Ruleset,
+) -> dict[str, MemberHistory]:
+    """Each member's history as far back as any of their actions in the batch needs."""
+    since: dict[str, float] = {}
+    content_ids: set[str] = set()
+    for action in batch:
+        person = people[action.member]
+        ts = action.at.timestamp()
+        probe = Fact(seq=0, member=action.member, verb=action.verb, ts=ts, tz=zone(person.tz_name))
+        start = ruleset.lookback(probe)
+        if start is not None:
+            since[action.member] = min(since.get(action.member, ts), start)
+        if action.content is not None:
+            content_ids.add(action.content.id)
+    histories = {name: MemberHistory(ruleset) for name in people}
+    by_pk = {person.pk: person for person in people.values()}
+    earliest = min(since.values(), default=None)
+    pks = sorted(by_pk)
+    for start in range(0, len(pks), 500):
+        clause = actions.c.at >= from_timestamp(earliest) if earliest is not None else None
+        if content_ids:
+            by_content = actions.c.content_id.in_(sorted(content_ids))
+            clause = by_content if clause is None else or_(clause, by_content)
+        if clause is None:
+            continue
+        query = (
+            select(*HISTORY_COLUMNS)
+            .where(actions.c.member_pk.in_(pks[start : start + 500]), clause, NOT_REVOKED)
+            .order_by(actions.c.member_pk, actions.c.member_seq)
+        )
+        for row in connection.execute(query):
+            person = by_pk[row.member_pk]
+            histories[person.member_id].add(
+                history_fact(row._mapping, person.member_id, zone(person.tz_name))
+            )
+    return histories

@@ -1,0 +1,266 @@
+"""Writing actions and their awards: one at a time, or in bulk for imports.
+
+Everything here runs inside a transaction the caller owns and never commits.
+Idempotency and exactly-once come from the database: the action key is unique and
+inserted with ``ON CONFLICT DO NOTHING``.  A member's actions are scored one after
+another under a lock on the member's row (its ``event_seq`` counter), so two
+processes recording for the same member cannot both miss each other's action.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from engagement.core.actions import Action
+from engagement.core.facts import Fact, Step
+from engagement.core.history import MemberHistory
+from engagement.core.periods import from_timestamp, zone
+from engagement.core.scoring import Award, score_and_remember
+from engagement.exceptions import InvalidActionError, UnknownMemberError
+from engagement.leaderboards import book as scorebook
+from engagement.leaderboards.book import Owner
+from engagement.rules.checks import check_action
+from engagement.rules.ruleset import Ruleset
+from engagement.rules.store import ACTIVE_VERSION, RulesetCache
+from engagement.storage.database import insert_if_absent_on
+from engagement.storage.history_cache import CachedHistory, HistoryCache
+from engagement.storage.members import Person, lock_for_badges
+from engagement.storage.prepared import PreparedCache
+from engagement.storage.rows import (
+    HISTORY_COLUMNS,
+    NOT_REVOKED,
+    action_row,
+    fact_from_row,
+)
+from engagement.storage.tables import actions, ledger, members
+
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+_PROBE = select(
+    ACTIVE_VERSION.label("version"),
+    select(actions.c.id).where(actions.c.key == bindparam("key")).scalar_subquery(),
+)
+_LOCK_MEMBER = (
+    update(members)
+    .where(members.c.member_id == bindparam("member"))
+    .values(event_seq=members.c.event_seq + 1)
+    .returning(
+        members.c.id,
+        members.c.event_seq,
+        members.c.timezone,
+        members.c.team,
+        members.c.locale,
+        members.c.badge_seq,
+        members.c.opted_in,
+    )
+)
+_HISTORY = select(*HISTORY_COLUMNS).where(
+    actions.c.member_pk == bindparam("pk"),
+    or_(actions.c.at >= bindparam("since"), actions.c.content_id == bindparam("content_id")),
+    NOT_REVOKED,
+)
+_OLDER_SAME_CONTENT = select(*HISTORY_COLUMNS).where(
+    actions.c.member_pk == bindparam("pk"),
+    actions.c.at < bindparam("since"),
+    actions.c.content_id == bindparam("content_id"),
+    NOT_REVOKED,
+)
+_EXISTING_AWARDS = (
+    select(
+        actions.c.key,
+        members.c.member_id,
+        actions.c.verb,
+        ledger.c.points,
+        ledger.c.explanation,
+        ledger.c.ruleset_version,
+    )
+    .join(members, members.c.id == actions.c.member_pk)
+    .join(ledger, (ledger.c.action_id == actions.c.id) & (ledger.c.entry_kind == "award"))
+    .where(actions.c.key.in_(bindparam("keys", expanding=True)))
+)
+INSERT_LEDGER = insert(ledger)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An award, and what to keep once its transaction has committed."""
+
+    award: Award
+    member_pk: int | None = None
+    history: CachedHistory | None = None
+    fact: Fact | None = None
+    action_id: int | None = None
+    ruleset: Ruleset | None = None
+    person: Person | None = None
+    """The member as locked, for badge evaluation."""
+    target: Person | None = None
+    """The colleague the action is aimed at, locked, when badges measure what they
+    receive (see :meth:`engagement.pipeline.recognition.Recognition.after_action`)."""
+
+
+_PREPARED = PreparedCache()
+
+
+def record_one(
+    connection: Connection, action: Action, rulesets: RulesetCache, histories: HistoryCache
+) -> Recorded:
+    """Log ``action`` and award its points, or return the award its key already has."""
+    prepared = _PREPARED.get
+    probe = prepared("probe", connection, lambda: _PROBE).first(connection, {"key": action.key})
+    if probe[1] is not None:
+        return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
+    ruleset = rulesets.get(connection, probe[0])
+    check_action(action, ruleset)
+    # Locks are taken in member-id order, so two colleagues thanking each other at
+    # the same instant cannot deadlock.
+    target = _aimed_at(action, ruleset)
+    locked_target = (
+        lock_for_badges(connection, target) if target and target < action.member else None
+    )
+    member = prepared("lock", connection, lambda: _LOCK_MEMBER).first(
+        connection, {"member": action.member}
+    )
+    if member is None:
+        raise UnknownMemberError(
+            f"member: unknown member {action.member!r}; add it with upsert_member() first",
+            key=action.key,
+        )
+    member_pk, seq, tz_name, team, locale, badge_seq, opted_in = member
+    tz_name = tz_name or ruleset.file.timezone
+    row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
+    tz = zone(tz_name)
+    fact = fact_from_row(row, action.member, tz)
+    entry = _current_history(connection, histories.take(member_pk), fact, member_pk, seq, ruleset)
+    steps = score_and_remember(fact, entry.history, ruleset)
+    entry.seq = seq
+    inserted = prepared(
+        "log", connection, lambda: _log_action(connection.dialect.name), list(row)
+    ).first(connection, row)
+    if inserted is None:  # a concurrent transaction logged the same key first
+        return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
+    award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
+    entry_row = award_entry(inserted[0], member_pk, award)
+    prepared("award", connection, lambda: INSERT_LEDGER, list(entry_row)).first(
+        connection, entry_row
+    )
+    scorebook.log_one(
+        connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
+    )
+    if target and target > action.member:
+        locked_target = lock_for_badges(connection, target)
+    person = Person(member_pk, action.member, team, locale, seq, badge_seq)
+    return Recorded(award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target)
+
+
+def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
+    """The colleague whose badges the action can move (kudos received), if any."""
+    target = action.target
+    if target is None or target == action.member or not ruleset.catalogue.received(action.verb):
+        return None
+    return target
+
+
+@lru_cache(maxsize=4)
+def _log_action(dialect: str) -> Any:
+    return insert_if_absent_on(dialect, actions, ("key",)).returning(actions.c.id)
+
+
+def _current_history(
+    connection: Connection,
+    cached: CachedHistory | None,
+    fact: Fact,
+    member_pk: int,
+    seq: int,
+    ruleset: Ruleset,
+) -> CachedHistory:
+    """The member's history as the database holds it now, from the cache if it can be
+    trusted (see :mod:`engagement.storage.history_cache`), else from the database."""
+    since = ruleset.lookback(fact)
+    start = since if since is not None else math.inf
+    if (
+        cached is None
+        or cached.seq != seq - 1
+        or cached.ruleset_version != ruleset.version
+        or start < cached.since
+    ):
+        history = MemberHistory(ruleset)
+        rows = connection.execute(
+            _HISTORY,
+            {"pk": member_pk, "since": _instant(start), "content_id": fact.content_id},
+        )
+        history.add_all(history_fact(r._mapping, fact.member, fact.tz) for r in rows)
+        contents = {fact.content_id} if fact.content_id is not None else set()
+        return CachedHistory(history, ruleset.version, seq - 1, start, contents)
+    if fact.content_id is not None and fact.content_id not in cached.contents:
+        older = _PREPARED.get("older", connection, lambda: _OLDER_SAME_CONTENT).mappings(
+            connection,
+            {"pk": member_pk, "since": _instant(cached.since), "content_id": fact.content_id},
+        )
+        cached.history.add_all(history_fact(r, fact.member, fact.tz) for r in older)
+        cached.contents.add(fact.content_id)
+    return cached
+
+
+def _instant(ts: float) -> datetime:
+    return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
+
+
+def same_member(award: Award, action: Action) -> Award:
+    """A key names one action: reusing it for another member is a client bug, not a retry."""
+    if award.member != action.member:
+        raise InvalidActionError(
+            f"key: already recorded for another member ({award.member!r}); "
+            "idempotency keys must be unique across the programme",
+            key=action.key,
+        )
+    return award
+
+
+def history_fact(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:
+    fact = fact_from_row(row, member, tz)
+    fact.points = int(row["points"])
+    return fact
+
+
+def award_entry(action_id: int, member_pk: int, award: Award) -> dict[str, Any]:
+    return {
+        "action_id": action_id,
+        "member_pk": member_pk,
+        "entry_kind": "award",
+        "points": award.points,
+        "rule_id": award.steps[0].rule,
+        "ruleset_version": award.ruleset_version,
+        "explanation": award.explanation(),
+        "created_at": datetime.now(UTC),
+    }
+
+
+def existing_awards(connection: Connection, keys: Sequence[str]) -> dict[str, Award]:
+    """Awards already given for ``keys``, marked as duplicates."""
+    found: dict[str, Award] = {}
+    for start in range(0, len(keys), 500):
+        for row in connection.execute(_EXISTING_AWARDS, {"keys": list(keys[start : start + 500])}):
+            found[row.key] = Award(
+                key=row.key,
+                member=row.member_id,
+                verb=row.verb,
+                points=row.points,
+                steps=tuple(Step.from_json(s) for s in row.explanation["steps"]),
+                ruleset_version=row.ruleset_version,
+                duplicate=True,
+            )
+    return found

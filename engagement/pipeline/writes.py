@@ -1,0 +1,143 @@
+"""The write pipeline: recording, importing and revoking actions.
+
+Every write takes the same way through one unit of work: validate the input, lock
+the member(s), read their state, score and evaluate badges (pure), write the action,
+its ledger entry, score rows, tallies, badges and outbox rows, then announce after
+the commit.  :func:`record` does it for one action, :func:`record_many` for an import
+with as few statements as possible, :func:`revoke` for a compensating entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from engagement.core.actions import Action, parse_action
+from engagement.core.events import BadgeAwarded
+from engagement.core.facts import Fact
+from engagement.core.scoring import Award
+from engagement.pipeline import batch, recording, revocation
+from engagement.pipeline.outcome import Outcome
+from engagement.pipeline.revocation import Revocation
+from engagement.pipeline.runtime import Runtime
+from engagement.pipeline.unit import AfterCommit
+from engagement.rules.ruleset import Ruleset
+
+
+def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Session | None) -> Award:
+    """Log one action and award its points; see :meth:`engagement.Engagement.record`."""
+    parsed = parse_action(action)
+    with runtime.unit(session) as (connection, after_commit):
+        recorded = recording.record_one(connection, parsed, runtime.rulesets, runtime.histories)
+        award = recorded.award
+        if recorded.history is not None and recorded.member_pk is not None:
+            after_commit.append(
+                partial(runtime.histories.put, recorded.member_pk, recorded.history)
+            )
+        if not award.duplicate:
+            outcome = _recognise(runtime, connection, recorded, after_commit)
+            if outcome.awarded:
+                award = replace(award, badges=tuple(outcome.awarded))
+            runtime.announcer.awards(connection, after_commit, [(parsed, award)], recorded.ruleset)
+            runtime.announcer.outcome(connection, after_commit, outcome)
+    return award
+
+
+def record_many(
+    runtime: Runtime,
+    actions: Iterable[Action | Mapping[str, Any]],
+    session: Session | None,
+    *,
+    create_members: bool,
+    notify: bool,
+) -> list[Award]:
+    """Log many actions, all or nothing; see :meth:`engagement.Engagement.record_many`."""
+    parsed = [parse_action(action) for action in actions]
+    with runtime.unit(session) as (connection, after_commit):
+        ruleset = runtime.active(connection)
+        written: list[tuple[Fact, int]] = []
+        runtime.recognition.lock_batch(connection, ruleset, parsed)
+        awards = batch.record_batch(
+            connection, parsed, ruleset, create_members=create_members, written=written
+        )
+        awards, outcome = _recognise_batch(
+            runtime, connection, ruleset, awards, written, after_commit
+        )
+        if notify:
+            runtime.announcer.awards(
+                connection, after_commit, zip(parsed, awards, strict=True), ruleset
+            )
+            runtime.announcer.outcome(connection, after_commit, outcome)
+    return awards
+
+
+def revoke(runtime: Runtime, key: str, reason: str, session: Session | None) -> Revocation:
+    """Revoke an action with a compensating entry; see :meth:`engagement.Engagement.revoke`."""
+    with runtime.unit(session) as (connection, after_commit):
+        ruleset = runtime.active(connection)
+        recognition = runtime.recognition
+        target = recognition.lock_before_revocation(connection, ruleset, key)
+        result = revocation.revoke(connection, key, reason, ruleset.boards)
+        if not result.duplicate:
+            outcome = recognition.after_revocation(
+                connection, ruleset, key, reason, after_commit, locked_target=target
+            )
+            runtime.announcer.revocation(connection, after_commit, result)
+            runtime.announcer.outcome(connection, after_commit, outcome)
+    return result
+
+
+def _recognise(
+    runtime: Runtime,
+    connection: Connection,
+    recorded: recording.Recorded,
+    after_commit: list[AfterCommit],
+) -> Outcome:
+    """Evaluate the badges, levels and challenges a freshly recorded action moves."""
+    if recorded.fact is None or recorded.ruleset is None or recorded.person is None:
+        return Outcome()
+    assert recorded.action_id is not None
+    return runtime.recognition.after_action(
+        connection,
+        recorded.ruleset,
+        recorded.fact,
+        person=recorded.person,
+        action_id=recorded.action_id,
+        action_key=recorded.award.key,
+        after_commit=after_commit,
+        target=recorded.target,
+    )
+
+
+def _recognise_batch(
+    runtime: Runtime,
+    connection: Connection,
+    ruleset: Ruleset,
+    awards: list[Award],
+    written: list[tuple[Fact, int]],
+    after_commit: list[AfterCommit],
+) -> tuple[list[Award], Outcome]:
+    # New awards come in logging order, the order of ``written``.
+    keys = [award.key for award in awards if not award.duplicate]
+    outcome = runtime.recognition.after_batch(
+        connection,
+        ruleset,
+        [(fact, action_id, key) for (fact, action_id), key in zip(written, keys, strict=True)],
+        after_commit,
+    )
+    if not outcome.awarded:
+        return awards, outcome
+    earned: dict[str, list[BadgeAwarded]] = {}
+    for badge in outcome.awarded:
+        earned.setdefault(badge.action_key or "", []).append(badge)
+    return [
+        replace(award, badges=tuple(earned[award.key]))
+        if not award.duplicate and award.key in earned
+        else award
+        for award in awards
+    ], outcome
