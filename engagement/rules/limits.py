@@ -186,6 +186,8 @@ class EventGuard:
                     stack[-1].key = event.value
             elif isinstance(event, yaml.CollectionStartEvent):
                 self._check_tag(event.tag, line, loc)
+                if is_key:
+                    self._report(line, loc, "a key must be a single value, not a list or mapping")
                 if len(stack) == MAX_DEPTH:
                     self._report(
                         at,

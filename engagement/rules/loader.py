@@ -243,7 +243,7 @@ def _parse(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
             return None, {}
         lines: dict[Loc, int] = {(): node.start_mark.line + 1}
         problems: list[Problem] = []
-        _walk(node, (), lines, problems, source)
+        _walk(node, (), lines, problems, source, loader)
         if problems:
             raise RuleFileError(problems)
         return loader.construct_document(node), lines
@@ -282,12 +282,21 @@ class _Composer(Composer, SafeConstructor, Resolver):
         return self._events.popleft()
 
 
+_READ_AS = {
+    "tag:yaml.org,2002:int": "number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "date",
+}
+"""Scalars that YAML converts from text, and what to call them when that fails."""
+
+
 def _walk(
     node: yaml.Node,
     loc: Loc,
     lines: dict[Loc, int],
     problems: list[Problem],
     source: str,
+    loader: _Composer,
 ) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -300,9 +309,28 @@ def _walk(
                 )
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, problems, source)
+            _walk(key_node, child, lines, problems, source, loader)
+            _walk(value_node, child, lines, problems, source, loader)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*loc, index)
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, problems, source)
+            _walk(item, child, lines, problems, source, loader)
+    elif node.tag in _READ_AS:
+        # A date such as 2026-13-01 matches YAML's pattern but is no date; the
+        # constructor would raise a bare ValueError.  Constructed objects are
+        # memoised, so the document's construction reuses this one.
+        try:
+            loader.construct_object(node)
+        except ValueError as exc:
+            kind = _READ_AS[node.tag]
+            shown = repr(node.value) if len(node.value) <= 40 else repr(node.value[:40] + "…")
+            reason = f": {exc}" if kind == "date" else ""
+            problems.append(
+                Problem(
+                    source,
+                    node.start_mark.line + 1,
+                    _dotted(loc),
+                    f"{shown} is not a valid {kind}{reason}",
+                )
+            )

@@ -13,8 +13,10 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from engagement import InvalidInputError, RuleFileError
+from engagement import EngagementError, InvalidInputError, RuleFileError
 from engagement.rules import default_registry, load_ruleset, load_ruleset_file
 from engagement.rules.limits import MAX_BYTES, MAX_DEPTH, MAX_ITEMS, MAX_NODES, MAX_STRING
 
@@ -243,6 +245,39 @@ def test_a_longer_value_is_refused() -> None:
     ]
 
 
+# -- values YAML cannot convert ----------------------------------------------------------
+
+
+def test_an_impossible_date_points_at_its_value() -> None:
+    text = VERB + dedent(
+        """\
+        leaderboards:
+          seasons:
+            - id: q4
+              name: Q4
+              starts: 2026-13-01
+              ends: 2026-12-31
+        """
+    )
+    assert problems(text) == [
+        f"{SOURCE}:8: leaderboards.seasons.0.starts: "
+        "'2026-13-01' is not a valid date: month must be in 1..12"
+    ]
+
+
+def test_a_number_with_thousands_of_digits_points_at_its_value() -> None:
+    text = f"verbs:\n  share:\n    points: {'1' * 5000}\n"
+    assert problems(text) == [
+        f"{SOURCE}:3: verbs.share.points: '{'1' * 40}…' is not a valid number"
+    ]
+
+
+def test_a_list_used_as_a_key_is_refused() -> None:
+    assert problems(VERB + "? [share, post]\n: 10\n") == [
+        f"{SOURCE}:4: <root>: a key must be a single value, not a list or mapping"
+    ]
+
+
 # -- encodings and characters ------------------------------------------------------------
 
 
@@ -307,3 +342,29 @@ def test_a_control_character_is_refused() -> None:
         f"{SOURCE}:4: <root>: column 17 holds a control character (U+001B), "
         "which is not allowed in YAML; remove it"
     ]
+
+
+# -- any text at all -----------------------------------------------------------------------
+
+FRAGMENTS = [
+    *("\n", "  ", "    ", "- ", ": ", ", ", "[", "]", "{", "}", "? ", "'", '"', "#", "|", ">"),
+    *("verbs:", "share:", "points:", "10", "-1", "1.5", "rules:", "- id: x\n", "kind: cap"),
+    *("period: week", "max_points:", "badges:", "levels:", "leaderboards:", "seasons:"),
+    *("starts:", "2026-13-01", "2026-02-30 25:00:00", "0b_", "1" * 4400, ".inf", "~", "null"),
+    *("&a ", "*a", "<<: ", "!!int ", "!!timestamp ", "!!binary ", "!", "---\n", "...\n"),
+    *("%YAML 1.1\n", "\t", "\x00", "\ufeff", "\ud800", "\x85", "\u2028", "\r", "é", "x" * 600),
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(max_size=300)
+    | st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=60).map("".join)
+)
+def test_any_text_loads_or_raises_a_rule_file_error(text: str) -> None:
+    try:
+        load_ruleset(text, REGISTRY, source=SOURCE, max_bytes=20_000)
+    except RuleFileError as exc:
+        assert isinstance(exc, EngagementError)
+        assert exc.problems
+        assert all(problem.source == SOURCE for problem in exc.problems)
