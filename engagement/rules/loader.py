@@ -2,12 +2,16 @@
 
 HR people write these files by hand, so a mistake must point at their file and line,
 not at a stack trace: each pydantic error location is mapped back to the line of the
-YAML node it came from and printed as ``FILE:LINE: dotted.path: message``.
+YAML node it came from and printed as ``FILE:LINE: dotted.path: message``.  Files may
+also come from less careful hands, so nothing is built from one before it passes the
+checks of :mod:`.limits` (size, encoding, aliases, nesting, counts, lengths).
 """
 
 from __future__ import annotations
 
 import hashlib
+import stat
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,13 +19,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from engagement.badges.criteria import CriterionKindRegistry
 from engagement.badges.kinds import default_criteria
 from engagement.badges.loading import build_catalogue, check_goals, check_levels
 from engagement.core.periods import Clock
-from engagement.exceptions import Problem, RuleFileError
+from engagement.exceptions import InvalidInputError, Problem, RuleFileError
 from engagement.rules.kinds import RuleKindRegistry, RuleParams
+from engagement.rules.limits import MAX_BYTES, EventGuard, check_characters, decode, too_large
 from engagement.rules.model import RuleFile, VerbSpec
 from engagement.rules.ruleset import Ruleset
 
@@ -32,14 +40,19 @@ def load_ruleset_file(
     path: str | Path,
     registry: RuleKindRegistry,
     criteria: CriterionKindRegistry | None = None,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> Ruleset:
-    """Load and validate the rule file at ``path``; raises :class:`RuleFileError`."""
+    """Load and validate the rule file at ``path``; raises :class:`RuleFileError`.
+
+    A file over ``max_bytes`` is refused from its size alone, and at most
+    ``max_bytes + 1`` bytes are ever read, so a huge file (or one that grows while
+    it is read) costs no more than a file at the limit.
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from exc
-    return load_ruleset(text, registry, source=str(path), criteria=criteria)
+    source = str(path)
+    text = decode(_read(path, max_bytes), source)
+    return load_ruleset(text, registry, source=source, criteria=criteria, max_bytes=max_bytes)
 
 
 def load_ruleset(
@@ -48,12 +61,21 @@ def load_ruleset(
     *,
     source: str = "<rules>",
     criteria: CriterionKindRegistry | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Ruleset:
     """Validate rule-file ``text`` and compile it; raises :class:`RuleFileError`.
 
     Every problem in the file is reported at once, and nothing is compiled unless
-    there are none.
+    there are none.  ``max_bytes`` limits the text's size in UTF-8; the other limits
+    (nesting, entries, lengths) are fixed, see :mod:`engagement.rules.limits`.
     """
+    _check_max_bytes(max_bytes)
+    if len(text) > max_bytes:  # each character is at least one byte
+        raise RuleFileError([too_large(source, max_bytes)])
+    if bad_characters := check_characters(text, source):
+        raise RuleFileError(bad_characters)
+    if (size := len(text.encode())) > max_bytes:
+        raise RuleFileError([too_large(source, max_bytes, size)])
     data, lines = _parse(text, source)
     problems: list[Problem] = []
 
@@ -174,32 +196,108 @@ def _line_of(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
     return None
 
 
-def _parse(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
-    """The file's data and, for every key and list item, the line it starts on."""
-    loader = yaml.SafeLoader(text)
+def _check_max_bytes(max_bytes: int) -> None:
+    if max_bytes < 0:
+        raise InvalidInputError(f"max_bytes cannot be negative, got {max_bytes}")
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refusing before reading what is not a file within the limit."""
+    _check_max_bytes(max_bytes)
+    source = str(path)
+
+    def cannot(reason: str) -> RuleFileError:
+        return RuleFileError([Problem(source, None, "", f"cannot read file: {reason}")])
+
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise cannot("it is a directory, not a rule file")
+        if not stat.S_ISREG(info.st_mode):
+            raise cannot("it is not a regular file (a device, a pipe or a socket)")
+        if info.st_size > max_bytes:
+            raise RuleFileError([too_large(source, max_bytes, info.st_size)])
+        with path.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise cannot(str(exc)) from exc
+    if len(data) > max_bytes:
+        raise RuleFileError([too_large(source, max_bytes)])
+    return data
+
+
+def _parse(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
+    """The file's data and, for every key and list item, the line it starts on.
+
+    The parser's events are checked against the limits before any node is built
+    from them, so an alias bomb or a deep nesting is refused after one pass over the
+    text, and the nodes are then composed from those same events.
+    """
+    guard = EventGuard(source)
+    try:
+        events = guard.check(yaml.parse(text, Loader=yaml.SafeLoader))
+        if guard.problems:
+            raise RuleFileError(guard.problems)
+        loader = _Composer(events)
         node = loader.get_single_node()
         if node is None:
             return None, {}
         lines: dict[Loc, int] = {(): node.start_mark.line + 1}
-        duplicates: list[Problem] = []
-        _walk(node, (), lines, duplicates, source)
-        if duplicates:
-            raise RuleFileError(duplicates)
+        problems: list[Problem] = []
+        _walk(node, (), lines, problems, source, loader)
+        if problems:
+            raise RuleFileError(problems)
         return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        problems = [*guard.problems, _syntax_problem(exc, source)]
+        raise RuleFileError(sorted(problems, key=lambda p: p.line or 0)) from None
+
+
+def _syntax_problem(exc: yaml.YAMLError, source: str) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
-        raise RuleFileError([Problem(source, line, "", f"syntax error: {message}")]) from None
-    except yaml.YAMLError as exc:
-        raise RuleFileError([Problem(source, None, "", f"syntax error: {exc}")]) from None
-    finally:
-        loader.dispose()
+        return Problem(source, line, "", f"syntax error: {message}")
+    return Problem(source, None, "", f"syntax error: {exc}")
+
+
+class _Composer(Composer, SafeConstructor, Resolver):
+    """PyYAML's composer and safe constructor, fed with events already read and
+    checked by :class:`EventGuard`, so the text is parsed only once."""
+
+    def __init__(self, events: list[yaml.Event]) -> None:
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self._events = deque(events)
+
+    # The three calls the composer makes of PyYAML's parser.
+    def check_event(self, *choices: type[yaml.Event]) -> bool:
+        return bool(self._events) and (not choices or isinstance(self._events[0], choices))
+
+    def peek_event(self) -> yaml.Event:
+        return self._events[0]
+
+    def get_event(self) -> yaml.Event:
+        return self._events.popleft()
+
+
+_READ_AS = {
+    "tag:yaml.org,2002:int": "number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "date",
+}
+"""Scalars that YAML converts from text, and what to call them when that fails."""
 
 
 def _walk(
-    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem], source: str
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    problems: list[Problem],
+    source: str,
+    loader: _Composer,
 ) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -212,9 +310,28 @@ def _walk(
                 )
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, problems, source)
+            _walk(key_node, child, lines, problems, source, loader)
+            _walk(value_node, child, lines, problems, source, loader)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*loc, index)
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, problems, source)
+            _walk(item, child, lines, problems, source, loader)
+    elif node.tag in _READ_AS:
+        # A date such as 2026-13-01 matches YAML's pattern but is no date; the
+        # constructor would raise a bare ValueError.  Constructed objects are
+        # memoised, so the document's construction reuses this one.
+        try:
+            loader.construct_object(node)
+        except ValueError as exc:
+            kind = _READ_AS[node.tag]
+            shown = repr(node.value) if len(node.value) <= 40 else repr(node.value[:40] + "…")
+            reason = f": {exc}" if kind == "date" else ""
+            problems.append(
+                Problem(
+                    source,
+                    node.start_mark.line + 1,
+                    _dotted(loc),
+                    f"{shown} is not a valid {kind}{reason}",
+                )
+            )

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from engagement.badges.criteria import CriterionKindRegistry
 from engagement.exceptions import NotConfiguredError
 from engagement.rules.kinds import RuleKindRegistry
+from engagement.rules.limits import MAX_BYTES
 from engagement.rules.loader import load_ruleset
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.tables import rulesets
@@ -67,7 +68,16 @@ def load_version(
     ).first()
     if row is None:
         raise NotConfiguredError(f"ruleset version {version} does not exist")
-    ruleset = load_ruleset(row.text, registry, source=row.source, criteria=criteria)
+    # A host may have raised the size limit to activate this text: what was once
+    # accepted and stored must always load again.
+    stored_bytes = len(row.text.encode("utf-8", "surrogatepass"))
+    ruleset = load_ruleset(
+        row.text,
+        registry,
+        source=row.source,
+        criteria=criteria,
+        max_bytes=max(MAX_BYTES, stored_bytes),
+    )
     return ruleset.with_version(version)
 
 

@@ -619,7 +619,7 @@ def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
 
 def test_a_directory_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     assert file_problems(tmp_path) == [
-        f"{tmp_path}: <root>: cannot read file: [Errno 21] Is a directory: '{tmp_path}'"
+        f"{tmp_path}: <root>: cannot read file: it is a directory, not a rule file"
     ]
 
 
@@ -627,8 +627,8 @@ def test_a_file_that_is_not_utf8_is_a_problem_not_a_traceback(tmp_path: Path) ->
     path = tmp_path / "latin1.yaml"
     path.write_bytes("programme: Café\nverbs:\n  share:\n    points: 10\n".encode("latin-1"))
     assert file_problems(path) == [
-        f"{path}: <root>: cannot read file: 'utf-8' codec can't decode byte 0xe9 "
-        "in position 14: invalid continuation byte"
+        f"{path}:1: <root>: not UTF-8 text: byte 0xE9 at column 15 cannot be read; "
+        "save the file as UTF-8"
     ]
 
 
