@@ -1,14 +1,23 @@
-"""Running a file of actions through the engine: what HR uses to try a rule file."""
+"""Running a file of actions through the engine: what HR uses to try a rule file.
+
+Input files are JSONL in UTF-8 (a byte order mark is tolerated): one JSON object
+per line, blank lines skipped.  A bad line raises :class:`InvalidInputError` (for
+actions :class:`InvalidActionError`) whose message starts with ``FILE:LINE:``; with
+``on_invalid`` it is handed to that callback and left out instead.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .actions import Action, parse_action_json
 from .analytics import ProgrammeReport
@@ -16,7 +25,21 @@ from .engine import Engagement
 from .exceptions import InvalidActionError, InvalidInputError
 from .leaderboards.standings import Leaderboard
 
+if TYPE_CHECKING:
+    from engagement import Award
+
 CHUNK = 5000
+"""Actions per :meth:`Engagement.record_many` call."""
+
+YEARS = range(2, 9999)
+"""The years an action's ``at`` may fall in.  Scoring computes the day, week and year
+around each action in its member's time zone, which the first and last years
+Python's dates can hold leave no room for."""
+
+OnInvalid = Callable[[InvalidInputError], None]
+"""Called with each bad line's error (``FILE:LINE: message``) when lines are skipped."""
+
+_MEMBER_TEXTS = ("display_name", "team", "timezone", "locale")
 
 
 @dataclass(slots=True)
@@ -90,6 +113,8 @@ class SimulationResult:
     duplicates: int
     ruleset_version: int | None
     members: list[MemberResult] = field(default_factory=list)
+    skipped: int = 0
+    """Bad lines left out (only with ``on_invalid``)."""
     kpis: ProgrammeReport | None = None
     """The programme report over everything simulated (see docs/analytics.md)."""
     board: Leaderboard | None = None
@@ -114,81 +139,278 @@ class SimulationResult:
             },
             "members": [m.to_json() for m in self.members],
             "kpis": self.kpis.to_json() if self.kpis is not None else None,
+            **({"skipped": self.skipped} if self.skipped else {}),
         }
 
 
-def read_actions(path: str | Path) -> Iterator[tuple[int, Action]]:
-    """``(line number, action)`` from a JSONL file; a bad line raises with ``FILE:LINE:``."""
-    with open(path, encoding="utf-8") as lines:
+def read_actions(
+    path: str | Path, *, on_invalid: OnInvalid | None = None
+) -> Iterator[tuple[int, Action]]:
+    """``(line number, action)`` from a JSONL file of actions.
+
+    A bad line raises :class:`InvalidActionError` as ``FILE:LINE: message``, or is
+    given to ``on_invalid`` and left out.  Besides the action's own validation, a line
+    must be UTF-8, nest less deeply than Python's recursion limit, give an ``at`` in
+    :data:`YEARS` and hold no NUL character (PostgreSQL refuses them).
+    """
+    for number, parsed in _parsed(path):
+        if isinstance(parsed, Action):
+            yield number, parsed
+        elif on_invalid is None:
+            raise parsed
+        else:
+            on_invalid(parsed)
+
+
+def _parsed(path: str | Path) -> Iterator[tuple[int, Action | InvalidActionError]]:
+    """Each non-blank line's action, or the error (``FILE:LINE: …``) that refuses it."""
+    for number, raw in _numbered_lines(path):
+        parsed: Action | InvalidActionError
+        try:
+            parsed = _action(raw)
+        except InvalidActionError as exc:
+            parsed = _at_line(path, number, exc)
+        yield number, parsed
+
+
+def _at_line(path: str | Path, number: int, error: InvalidActionError) -> InvalidActionError:
+    located = InvalidActionError(f"{path}:{number}: {error}")
+    located.key = error.key
+    return located
+
+
+def _numbered_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """The file's non-blank lines, as bytes: each is decoded on its own, so one line
+    in another encoding is one bad line, not an unreadable file."""
+    with open(path, "rb") as lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, parse_action_json(line)
-            except InvalidActionError as exc:
-                raise InvalidActionError(f"{path}:{number}: {exc}") from None
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if line.strip():
+                yield number, line
 
 
-def load_members(engine: Engagement, path: str | Path) -> int:
-    """Members from a JSONL file of ``{member, display_name, team, timezone, opted_in}``."""
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}): "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _action(raw: bytes) -> Action:
+    try:
+        text = _decode(raw)
+    except InvalidInputError as exc:
+        raise InvalidActionError(str(exc)) from None
+    try:
+        action = parse_action_json(text)
+    except RecursionError:
+        raise InvalidActionError("action: JSON nested too deeply") from None
+    if action.at.year not in YEARS:
+        raise InvalidActionError(
+            f"at: year {action.at.year} is out of range; "
+            f"give a date between the years {YEARS.start} and {YEARS.stop - 1}",
+            key=action.key,
+        )
+    if any("\x00" in text for text in _texts(action.model_dump())):
+        raise InvalidActionError(
+            "a text holds a NUL character (\\u0000), which databases refuse", key=action.key
+        )
+    return action
+
+
+def _texts(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+
+
+def load_members(
+    engine: Engagement,
+    path: str | Path,
+    *,
+    session: Session | None = None,
+    on_invalid: OnInvalid | None = None,
+) -> int:
+    """Members from a JSONL file of ``{member, display_name, team, timezone, locale,
+    opted_in}``; returns how many lines were applied.
+
+    A bad line raises :class:`InvalidInputError` as ``FILE:LINE: message``, or is given
+    to ``on_invalid`` and left out (then each member is written in a savepoint of
+    ``session``, so a refused one leaves nothing behind).
+    """
     count = 0
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                member_id = data.pop("member")
-                engine.upsert_member(member_id, **data)
-            except (ValueError, KeyError, TypeError, InvalidInputError) as exc:
-                raise InvalidInputError(f"{path}:{number}: {exc}") from None
-            count += 1
+    for number, raw in _numbered_lines(path):
+        try:
+            member_id, fields = _member(raw)
+            with _savepoint(session if on_invalid is not None else None):
+                engine.upsert_member(member_id, session=session, **fields)
+        except InvalidInputError as exc:
+            error = InvalidInputError(f"{path}:{number}: {exc}")
+            if on_invalid is None:
+                raise error from None
+            on_invalid(error)
+            continue
+        count += 1
     return count
 
 
+def _member(raw: bytes) -> tuple[str, dict[str, Any]]:
+    text = _decode(raw)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise InvalidInputError("member: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidInputError(f"member: invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError('a member is a JSON object, such as {"member": "u-1"}')
+    member_id = data.pop("member", None)
+    if not isinstance(member_id, str) or not member_id:
+        raise InvalidInputError("member: is required, a non-empty string")
+    for name in ("member_id", "session"):  # taken by upsert_member's own arguments
+        if name in data:
+            raise InvalidInputError(f"unknown member field(s): {name}")
+    for name in _MEMBER_TEXTS:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise InvalidInputError(f"{name}: a string or null")
+    return member_id, data
+
+
+def _savepoint(session: Session | None) -> AbstractContextManager[SessionTransaction | None]:
+    return session.begin_nested() if session is not None else nullcontext()
+
+
 def simulate(
-    engine: Engagement, actions_path: str | Path, *, members_path: str | Path | None = None
+    engine: Engagement,
+    actions_path: str | Path,
+    *,
+    members_path: str | Path | None = None,
+    session: Session | None = None,
+    on_invalid: OnInvalid | None = None,
 ) -> SimulationResult:
     """Record every action of ``actions_path`` (members created on the fly) and total up.
 
-    ``engine`` must have its schema and an active ruleset.  Actions go in chunks of
-    {CHUNK}, each in its own transaction.
+    ``engine`` must have its schema and an active ruleset.  Everything happens in
+    ``session``, whose transaction the caller owns: commit it to keep the simulated
+    actions, roll it back for a pure what-if (the results are read before).  Without
+    ``session``, one transaction of its own is committed at the end, and only if no
+    line was bad: an import either writes everything or nothing.
+
+    A bad line, in either file, raises :class:`InvalidInputError` (for actions
+    :class:`InvalidActionError`) as ``FILE:LINE: message``.  With ``on_invalid``, each
+    bad line is given to it and left out instead; the others are recorded.
     """
+    if session is None:
+        with Session(engine.database) as own, own.begin():
+            return simulate(
+                engine,
+                actions_path,
+                members_path=members_path,
+                session=own,
+                on_invalid=on_invalid,
+            )
+    run = _Run(engine, session, actions_path, on_invalid)
     if members_path is not None:
-        load_members(engine, members_path)
-    recorded = duplicates = 0
-    per_member: Counter[str] = Counter()
-    chunk: list[Action] = []
-    lines: dict[str, int] = {}
+        load_members(
+            engine, members_path, session=session, on_invalid=run.reject if on_invalid else None
+        )
+    for number, parsed in _parsed(actions_path):
+        if isinstance(parsed, Action):
+            run.add(number, parsed)
+        else:
+            run.refused(number, parsed)
+    run.flush()
+    result = _results(engine, session, run.per_member)
+    result.actions, result.duplicates, result.skipped = run.recorded, run.duplicates, run.skipped
+    return result
 
-    def flush() -> None:
-        nonlocal recorded, duplicates
-        try:
-            awards = engine.record_many(chunk, create_members=True)
-        except InvalidActionError as exc:
-            where = f"{actions_path}:{lines[exc.key]}: " if exc.key in lines else ""
-            raise InvalidActionError(f"{where}{exc}") from None
-        lines.clear()
-        for award in awards:
-            recorded += 1
-            duplicates += award.duplicate
+
+class _Run:
+    """A simulation under way: actions recorded by chunks of :data:`CHUNK`, each bad
+    line reported in line order once the chunk it falls in is recorded."""
+
+    def __init__(
+        self,
+        engine: Engagement,
+        session: Session,
+        path: str | Path,
+        on_invalid: OnInvalid | None,
+    ) -> None:
+        self.engine = engine
+        self.session = session
+        self.path = path
+        self.on_invalid = on_invalid
+        self.chunk: list[tuple[int, Action]] = []
+        self.bad: list[tuple[int, InvalidActionError]] = []
+        self.recorded = self.duplicates = self.skipped = 0
+        self.per_member: Counter[str] = Counter()
+
+    def add(self, number: int, action: Action) -> None:
+        self.chunk.append((number, action))
+        if len(self.chunk) >= CHUNK:
+            self.flush()
+
+    def refused(self, number: int, error: InvalidActionError) -> None:
+        if self.on_invalid is None:
+            self.flush()  # the engine may refuse an earlier line: that one comes first
+            raise error
+        self.bad.append((number, error))
+
+    def reject(self, error: InvalidInputError) -> None:
+        self.skipped += 1
+        assert self.on_invalid is not None
+        self.on_invalid(error)
+
+    def flush(self) -> None:
+        for award in self._record(self.chunk):
+            self.recorded += 1
+            self.duplicates += award.duplicate
             if not award.duplicate:
-                per_member[award.member] += 1
-        chunk.clear()
+                self.per_member[award.member] += 1
+        self.chunk.clear()
+        for _, error in sorted(self.bad, key=lambda bad: bad[0]):
+            self.reject(error)
+        self.bad.clear()
 
-    for number, action in read_actions(actions_path):
-        chunk.append(action)
-        lines.setdefault(action.key, number)
-        if len(chunk) >= CHUNK:
-            flush()
-    flush()
-    totals = engine.totals()
-    ranks = _all_time_ranks(engine)
+    def _record(self, batch: Sequence[tuple[int, Action]]) -> list[Award]:
+        """Record ``batch`` in a savepoint; if the engine refuses an action, split the
+        batch in halves (recorded in order) until the refused action's line is found."""
+        if not batch:
+            return []
+        try:
+            with self.session.begin_nested():
+                return self.engine.record_many(
+                    [action for _, action in batch], session=self.session, create_members=True
+                )
+        except InvalidActionError as exc:
+            if len(batch) > 1:
+                middle = len(batch) // 2
+                return self._record(batch[:middle]) + self._record(batch[middle:])
+            number = batch[0][0]
+            error = _at_line(self.path, number, exc)
+            if self.on_invalid is None:
+                raise error from None
+            self.bad.append((number, error))
+            return []
+
+
+def _results(engine: Engagement, session: Session, per_member: Counter[str]) -> SimulationResult:
+    totals = engine.totals(session=session)
+    ranks = _all_time_ranks(engine, session)
     public_scores = sorted({points for _, points in ranks.values()}, reverse=True)
     results = []
     for member_id, points in totals.items():
-        info = engine.get_member(member_id)
-        level = engine.level(member_id)
+        info = engine.get_member(member_id, session=session)
+        level = engine.level(member_id, session=session)
         results.append(
             MemberResult(
                 member=member_id,
@@ -196,7 +418,7 @@ def simulate(
                 actions=per_member[member_id],
                 display_name=info.display_name if info else None,
                 team=info.team if info else None,
-                badges=engine.earned_badges(member_id),
+                badges=engine.earned_badges(member_id, session=session),
                 level=level.level,
                 level_name=level.name,
                 rank=_rank(member_id, points, ranks, public_scores),
@@ -205,20 +427,22 @@ def simulate(
         )
     results.sort(key=lambda m: (-m.points, m.member))
     return SimulationResult(
-        actions=recorded,
-        duplicates=duplicates,
-        ruleset_version=engine.active_rules().version,
+        actions=0,
+        duplicates=0,
+        ruleset_version=engine.active_rules(session=session).version,
         members=results,
-        kpis=engine.programme_report("all"),
-        board=engine.leaderboard("all", limit=10),
+        kpis=engine.programme_report("all", session=session),
+        board=engine.leaderboard("all", limit=10, session=session),
     )
 
 
-def _all_time_ranks(engine: Engagement) -> dict[str, tuple[int, int]]:
+def _all_time_ranks(engine: Engagement, session: Session) -> dict[str, tuple[int, int]]:
     """Every public member's (exact rank, points) on the all-time board, by pages."""
     ranks: dict[str, tuple[int, int]] = {}
     while True:
-        page = engine.leaderboard("all", limit=1000, offset=len(ranks), reveal=True)
+        page = engine.leaderboard(
+            "all", limit=1000, offset=len(ranks), reveal=True, session=session
+        )
         ranks.update((s.member, (s.rank or 0, s.points)) for s in page.entries)
         if len(page.entries) < 1000:
             return ranks
