@@ -27,6 +27,7 @@ _DRIVERS = {
     "postgresql": "install engagement[postgres] and use a postgresql+psycopg:// URL",
 }
 SUPPORTED = tuple(_DRIVERS)
+CONNECT_TIMEOUT = 10
 EXAMPLES = "sqlite:///engagement.db or postgresql+psycopg://USER@HOST/DATABASE"
 
 
@@ -47,7 +48,7 @@ class State:
         checked = database_url(url, create=create, missing_hint=missing_hint)
         self.database = checked.render_as_string(hide_password=True)
         try:
-            engine = Engagement(checked)
+            engine = Engagement(_with_timeout(checked))
         except ImportError as exc:
             raise CommandError(
                 f"--db: the driver for {checked.drivername!r} is not installed "
@@ -106,6 +107,15 @@ def database_url(text: str, *, create: bool = False, missing_hint: str | None = 
                 or "correct the path (sqlite:///NAME is relative to the current "
                 "directory, sqlite:////NAME absolute)",
             )
+    return url
+
+
+def _with_timeout(url: sa.URL) -> sa.URL:
+    """``url`` giving up on a PostgreSQL server that does not answer after
+    :data:`CONNECT_TIMEOUT` seconds (the system's default is minutes), unless it
+    sets its own ``connect_timeout``."""
+    if url.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in url.query:
+        return url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
     return url
 
 
