@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -524,6 +525,25 @@ def test_an_unexpected_error_is_one_line_and_exits_5(
     assert one_line(err) == (
         "engagement: unexpected RuntimeError: boom — this is a bug: run again as "
         "'engagement --traceback …' and report what it shows"
+    )
+
+
+def test_a_raw_driver_error_is_a_database_error(
+    scored: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Engagement, "replay", locked)
+    capsys.readouterr()
+
+    code, out, err = run(["replay", "--db", scored], capsys)
+
+    assert (code, out) == (4, "")
+    assert one_line(err) == (
+        f"engagement: the database {scored} failed: database is locked — check that --db "
+        "names a database file this user may write and that no other process holds it "
+        "locked, then run again"
     )
 
 

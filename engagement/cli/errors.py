@@ -25,6 +25,8 @@ input are cut when long, so a 10 MB key cannot flood a terminal or a log.
 from __future__ import annotations
 
 import re
+import sqlite3
+import sys
 from enum import IntEnum
 from typing import IO, Any
 
@@ -167,13 +169,16 @@ def translate(error: Exception, database: str | None = None) -> click.ClickExcep
         return RuleFileProblems(error.problems)
     if isinstance(error, EngagementError):
         return CommandError(str(error))
-    if isinstance(error, (sa_exc.DBAPIError, sa_exc.TimeoutError)):
+    if isinstance(error, (sa_exc.DBAPIError, sa_exc.TimeoutError, *_driver_errors())):
         where = f"the database {database}" if database else "the database"
-        return DatabaseError(
-            f"{where} failed: {_driver_message(error)}",
-            "check that it is running and that --db names the right host, port, "
-            "database and credentials, then run again",
+        advice = (
+            "check that --db names a database file this user may write and that no other "
+            "process holds it locked, then run again"
+            if database and database.startswith("sqlite")
+            else "check that it is running and that --db names the right host, port, "
+            "database and credentials, then run again"
         )
+        return DatabaseError(f"{where} failed: {_driver_message(error)}", advice)
     if isinstance(error, UnicodeDecodeError):
         return CommandError(f"input is not UTF-8 text ({error.reason})", "save it as UTF-8")
     if isinstance(error, RecursionError):
@@ -188,7 +193,18 @@ def translate(error: Exception, database: str | None = None) -> click.ClickExcep
     )
 
 
-def _driver_message(error: sa_exc.SQLAlchemyError) -> str:
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The drivers' own error classes: the engine's prepared statements raise them
+    unwrapped.  A driver never imported raised nothing."""
+    found: list[type[Exception]] = [sqlite3.Error]
+    for name in ("psycopg", "psycopg2"):
+        kind = getattr(sys.modules.get(name), "Error", None)
+        if isinstance(kind, type) and issubclass(kind, Exception):
+            found.append(kind)
+    return tuple(found)
+
+
+def _driver_message(error: Exception) -> str:
     """The driver's own words, first line only (SQLAlchemy adds the statement)."""
     original = getattr(error, "orig", None) or error
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
