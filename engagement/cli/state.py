@@ -28,6 +28,7 @@ _DRIVERS = {
 }
 SUPPORTED = tuple(_DRIVERS)
 CONNECT_TIMEOUT = 10
+"""Seconds a PostgreSQL server has to answer before the command gives up on it."""
 EXAMPLES = "sqlite:///engagement.db or postgresql+psycopg://USER@HOST/DATABASE"
 
 
