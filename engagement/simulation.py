@@ -1,22 +1,34 @@
-"""Running a file of actions through the engine: what HR uses to try a rule file."""
+"""Running a file of actions through the engine: what HR uses to try a rule file.
+
+Input files are JSONL in UTF-8 (a byte order mark is tolerated): one JSON object
+per line, blank lines skipped.  A bad line raises :class:`InvalidInputError` (for
+actions :class:`InvalidActionError`) whose message starts with ``FILE:LINE:``; with
+``on_invalid`` it is handed to that callback and left out instead.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
 
 from engagement.analytics import ProgrammeReport
-from engagement.core.actions import Action, parse_action_json
+from engagement.core.actions import Action
 from engagement.engine import Engagement
 from engagement.exceptions import InvalidActionError, InvalidInputError
+from engagement.jsonl import OnInvalid, at_line, load_members, parsed_lines
 from engagement.leaderboards.standings import Leaderboard
 
+if TYPE_CHECKING:
+    from engagement import Award
+
 CHUNK = 5000
+"""Actions per :meth:`Engagement.record_many` call."""
 
 
 @dataclass(slots=True)
@@ -90,6 +102,8 @@ class SimulationResult:
     duplicates: int
     ruleset_version: int | None
     members: list[MemberResult] = field(default_factory=list)
+    skipped: int = 0
+    """Bad lines left out (only with ``on_invalid``)."""
     kpis: ProgrammeReport | None = None
     """The programme report over everything simulated (see docs/analytics.md)."""
     board: Leaderboard | None = None
@@ -114,81 +128,132 @@ class SimulationResult:
             },
             "members": [m.to_json() for m in self.members],
             "kpis": self.kpis.to_json() if self.kpis is not None else None,
+            **({"skipped": self.skipped} if self.skipped else {}),
         }
 
 
-def read_actions(path: str | Path) -> Iterator[tuple[int, Action]]:
-    """``(line number, action)`` from a JSONL file; a bad line raises with ``FILE:LINE:``."""
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, parse_action_json(line)
-            except InvalidActionError as exc:
-                raise InvalidActionError(f"{path}:{number}: {exc}") from None
-
-
-def load_members(engine: Engagement, path: str | Path) -> int:
-    """Members from a JSONL file of ``{member, display_name, team, timezone, opted_in}``."""
-    count = 0
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                member_id = data.pop("member")
-                engine.members.upsert(member_id, **data)
-            except (ValueError, KeyError, TypeError, InvalidInputError) as exc:
-                raise InvalidInputError(f"{path}:{number}: {exc}") from None
-            count += 1
-    return count
-
-
 def simulate(
-    engine: Engagement, actions_path: str | Path, *, members_path: str | Path | None = None
+    engine: Engagement,
+    actions_path: str | Path,
+    *,
+    members_path: str | Path | None = None,
+    session: Session | None = None,
+    on_invalid: OnInvalid | None = None,
 ) -> SimulationResult:
     """Record every action of ``actions_path`` (members created on the fly) and total up.
 
-    ``engine`` must have its schema and an active ruleset.  Actions go in chunks of
-    {CHUNK}, each in its own transaction.
+    ``engine`` must have its schema and an active ruleset.  Everything happens in
+    ``session``, whose transaction the caller owns: commit it to keep the simulated
+    actions, roll it back for a pure what-if (the results are read before).  Without
+    ``session``, one transaction of its own is committed at the end, and only if no
+    line was bad: an import either writes everything or nothing.
+
+    A bad line, in either file, raises :class:`InvalidInputError` (for actions
+    :class:`InvalidActionError`) as ``FILE:LINE: message``.  With ``on_invalid``, each
+    bad line is given to it and left out instead; the others are recorded.
     """
+    if session is None:
+        with Session(engine.database) as own, own.begin():
+            return simulate(
+                engine,
+                actions_path,
+                members_path=members_path,
+                session=own,
+                on_invalid=on_invalid,
+            )
+    run = _Run(engine, session, actions_path, on_invalid)
     if members_path is not None:
-        load_members(engine, members_path)
-    recorded = duplicates = 0
-    per_member: Counter[str] = Counter()
-    chunk: list[Action] = []
-    lines: dict[str, int] = {}
+        load_members(
+            engine, members_path, session=session, on_invalid=run.reject if on_invalid else None
+        )
+    for number, parsed in parsed_lines(actions_path):
+        if isinstance(parsed, Action):
+            run.add(number, parsed)
+        else:
+            run.refused(number, parsed)
+    run.flush()
+    result = _results(engine, session, run.per_member)
+    result.actions, result.duplicates, result.skipped = run.recorded, run.duplicates, run.skipped
+    return result
 
-    def flush() -> None:
-        nonlocal recorded, duplicates
-        try:
-            awards = engine.record_many(chunk, create_members=True)
-        except InvalidActionError as exc:
-            where = f"{actions_path}:{lines[exc.key]}: " if exc.key in lines else ""
-            raise InvalidActionError(f"{where}{exc}") from None
-        lines.clear()
-        for award in awards:
-            recorded += 1
-            duplicates += award.duplicate
+
+class _Run:
+    """A simulation under way: actions recorded by chunks of :data:`CHUNK`, each bad
+    line reported in line order once the chunk it falls in is recorded."""
+
+    def __init__(
+        self,
+        engine: Engagement,
+        session: Session,
+        path: str | Path,
+        on_invalid: OnInvalid | None,
+    ) -> None:
+        self.engine = engine
+        self.session = session
+        self.path = path
+        self.on_invalid = on_invalid
+        self.chunk: list[tuple[int, Action]] = []
+        self.bad: list[tuple[int, InvalidActionError]] = []
+        self.recorded = self.duplicates = self.skipped = 0
+        self.per_member: Counter[str] = Counter()
+
+    def add(self, number: int, action: Action) -> None:
+        self.chunk.append((number, action))
+        if len(self.chunk) >= CHUNK:
+            self.flush()
+
+    def refused(self, number: int, error: InvalidActionError) -> None:
+        if self.on_invalid is None:
+            self.flush()  # the engine may refuse an earlier line: that one comes first
+            raise error
+        self.bad.append((number, error))
+
+    def reject(self, error: InvalidInputError) -> None:
+        self.skipped += 1
+        assert self.on_invalid is not None
+        self.on_invalid(error)
+
+    def flush(self) -> None:
+        for award in self._record(self.chunk):
+            self.recorded += 1
+            self.duplicates += award.duplicate
             if not award.duplicate:
-                per_member[award.member] += 1
-        chunk.clear()
+                self.per_member[award.member] += 1
+        self.chunk.clear()
+        for _, error in sorted(self.bad, key=lambda bad: bad[0]):
+            self.reject(error)
+        self.bad.clear()
 
-    for number, action in read_actions(actions_path):
-        chunk.append(action)
-        lines.setdefault(action.key, number)
-        if len(chunk) >= CHUNK:
-            flush()
-    flush()
-    totals = engine.ledger.totals()
-    ranks = _all_time_ranks(engine)
+    def _record(self, batch: Sequence[tuple[int, Action]]) -> list[Award]:
+        """Record ``batch`` in a savepoint; if the engine refuses an action, split the
+        batch in halves (recorded in order) until the refused action's line is found."""
+        if not batch:
+            return []
+        try:
+            with self.session.begin_nested():
+                return self.engine.record_many(
+                    [action for _, action in batch], session=self.session, create_members=True
+                )
+        except InvalidActionError as exc:
+            if len(batch) > 1:
+                middle = len(batch) // 2
+                return self._record(batch[:middle]) + self._record(batch[middle:])
+            number = batch[0][0]
+            error = at_line(self.path, number, exc)
+            if self.on_invalid is None:
+                raise error from None
+            self.bad.append((number, error))
+            return []
+
+
+def _results(engine: Engagement, session: Session, per_member: Counter[str]) -> SimulationResult:
+    totals = engine.ledger.totals(session=session)
+    ranks = _all_time_ranks(engine, session)
     public_scores = sorted({points for _, points in ranks.values()}, reverse=True)
     results = []
     for member_id, points in totals.items():
-        info = engine.members.get(member_id)
-        level = engine.badges.level(member_id)
+        info = engine.members.get(member_id, session=session)
+        level = engine.badges.level(member_id, session=session)
         results.append(
             MemberResult(
                 member=member_id,
@@ -196,7 +261,7 @@ def simulate(
                 actions=per_member[member_id],
                 display_name=info.display_name if info else None,
                 team=info.team if info else None,
-                badges=engine.badges.earned(member_id),
+                badges=engine.badges.earned(member_id, session=session),
                 level=level.level,
                 level_name=level.name,
                 rank=_rank(member_id, points, ranks, public_scores),
@@ -205,20 +270,20 @@ def simulate(
         )
     results.sort(key=lambda m: (-m.points, m.member))
     return SimulationResult(
-        actions=recorded,
-        duplicates=duplicates,
-        ruleset_version=engine.active_rules().version,
+        actions=0,
+        duplicates=0,
+        ruleset_version=engine.active_rules(session=session).version,
         members=results,
-        kpis=engine.analytics.report("all"),
-        board=engine.boards.top("all", limit=10),
+        kpis=engine.analytics.report("all", session=session),
+        board=engine.boards.top("all", limit=10, session=session),
     )
 
 
-def _all_time_ranks(engine: Engagement) -> dict[str, tuple[int, int]]:
+def _all_time_ranks(engine: Engagement, session: Session) -> dict[str, tuple[int, int]]:
     """Every public member's (exact rank, points) on the all-time board, by pages."""
     ranks: dict[str, tuple[int, int]] = {}
     while True:
-        page = engine.boards.top("all", limit=1000, offset=len(ranks), reveal=True)
+        page = engine.boards.top("all", limit=1000, offset=len(ranks), reveal=True, session=session)
         ranks.update((s.member, (s.rank or 0, s.points)) for s in page.entries)
         if len(page.entries) < 1000:
             return ranks

@@ -330,7 +330,7 @@ def test_replay_after_simulate_changes_nothing(
     actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'engagement.db'}"
-    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    assert main(["simulate", str(actions_file), "--db", db, "--write", "--json"]) == 0
     capsys.readouterr()
 
     assert main(["replay", "--db", db]) == 0
@@ -344,14 +344,15 @@ def test_replay_reports_changes_under_a_new_ruleset(
     actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'engagement.db'}"
-    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    assert main(["simulate", str(actions_file), "--db", db, "--write", "--json"]) == 0
     rules = tmp_path / "rules.yaml"
     text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
     rules.write_text(text.replace("points: 20          #", "points: 50          #"), "utf-8")
-    # Simulating an empty file activates the new rules on the same database.
+    # Simulating an empty file with --write activates the new rules on the same database.
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    assert main(["simulate", str(empty), "--db", db, "--rules", str(rules), "--json"]) == 0
+    argv = ["simulate", str(empty), "--db", db, "--rules", str(rules), "--write", "--json"]
+    assert main(argv) == 0
     capsys.readouterr()
 
     assert main(["replay", "--db", db]) == 0
@@ -414,7 +415,7 @@ def test_badges_shows_progress_level_and_what_next(
     actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'e.db'}"
-    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    assert main(["simulate", str(actions_file), "--db", db, "--write", "--json"]) == 0
     capsys.readouterr()
     assert main(["badges", "alice", "--db", db, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -432,7 +433,7 @@ def test_badges_for_an_unknown_member_exits_2(
     actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'e.db'}"
-    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    assert main(["simulate", str(actions_file), "--db", db, "--write", "--json"]) == 0
     capsys.readouterr()
     assert main(["badges", "zoe", "--db", db]) == 2
     assert "unknown member 'zoe'" in capsys.readouterr().err
@@ -442,7 +443,7 @@ def test_award_pending_after_simulate_awards_nothing_more(
     actions_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'e.db'}"
-    assert main(["simulate", str(actions_file), "--db", db, "--json"]) == 0
+    assert main(["simulate", str(actions_file), "--db", db, "--write", "--json"]) == 0
     capsys.readouterr()
     assert main(["award-pending", "--db", db]) == 0
     assert capsys.readouterr().out == "0 badge awards written\n"
@@ -461,7 +462,8 @@ def scored_db(actions_file: Path, tmp_path: Path) -> str:
         ],
     )
     url = f"sqlite:///{tmp_path / 'scored.db'}"
-    assert main(["simulate", str(actions_file), "--members", str(members), "--db", url]) == 0
+    argv = ["simulate", str(actions_file), "--members", str(members), "--db", url, "--write"]
+    assert main(argv) == 0
     return url
 
 
