@@ -8,7 +8,7 @@ smoke test, ``--write`` to put the results in ``docs/performance.md`` between th
 1. generates the data set once (:mod:`bench.leaderboard_data`, cached under
    ``bench/results/``), copies it to a scratch file and into a private PostgreSQL
    schema, and builds the score rows with the engine's own
-   :meth:`~engagement.Engagement.rebuild_leaderboards` (timed: what the ``rebuild``
+   :meth:`engine.boards.rebuild() <engagement.facades.Boards.rebuild>` (timed: what the ``rebuild``
    command costs at this size), then ``ANALYZE`` / ``VACUUM ANALYZE``;
 2. times, ``--runs`` times, the top 20 of the week, month and all-time boards
    (everyone, and the largest team) and "around me" (k=3) for a fixed sample of
@@ -476,8 +476,8 @@ def render(
         "### Results",
         "",
         "Latency of one call in milliseconds, through the public API "
-        "(`Engagement.boards.top(period, at=…, team=…, limit=20)`, "
-        "`Engagement.boards.standing(member, period, at=…, k=3)`), each in its own transaction; "
+        "(`engine.boards.top(period, at=…, team=…, limit=20)`, "
+        "`engine.boards.standing(member, period, at=…, k=3)`), each in its own transaction; "
         f"median over {ctx.runs} runs of each run's nearest-rank percentiles. Per run, "
         f"each top-20 board is read {sizes.top_repeats} times and around-me asked for "
         f"{sizes.samples} members per board; "
