@@ -313,7 +313,7 @@ def _rebuild(engine: Engagement, result: Backend) -> None:
     result.prepared_s["rebuild_leaderboards()"] = time.perf_counter() - began
     result.score_rows = report.rows
     print(
-        f"  {result.name}: rebuild_leaderboards() {time.perf_counter() - began:.1f} s, "
+        f"  {result.name}: boards.rebuild() {time.perf_counter() - began:.1f} s, "
         f"{report.rows:,} score rows"
     )
 
@@ -452,7 +452,7 @@ def render(
         f"Code: {env['source']}.",
         "",
         f"**Data** (`bench/leaderboard_data.py`, seed {SEED}, written straight into the "
-        "engine's tables, then the score rows built by `rebuild_leaderboards()`): "
+        "engine's tables, then the score rows built by `boards.rebuild()`): "
         f"{about['members']:,} members in 40 teams of uneven size, "
         f"{100 * about['opted_in'] / about['members']:.0f} % opted in, "
         f"{about['never']:,} who never acted; {about['actions']:,} actions from "
@@ -542,11 +542,11 @@ def render(
         "",
         "### Building the score rows",
         "",
-        "`rebuild_leaderboards()` (the `rebuild` command) on the freshly loaded data, "
+        "`boards.rebuild()` (the `rebuild` command) on the freshly loaded data, "
         "one run: it reads every action with its net points, computes every (member, "
         "period) row in Python and inserts them.",
         "",
-        "| Backend | `rebuild_leaderboards()` | Score rows | Rows/s | Other preparation |",
+        "| Backend | `boards.rebuild()` | Score rows | Rows/s | Other preparation |",
         "|---|---:|---:|---:|---|",
     ]
     for backend in backends:
