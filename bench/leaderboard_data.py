@@ -7,7 +7,7 @@ writes members, actions, ledger awards and a few revocations directly, in the sh
 the engine itself writes them (same columns, JSON and timestamp formats, unique keys,
 one ``award`` entry per action and a compensating ``revocation`` entry per revoked
 one), and leaves the score rows to the engine's own
-:meth:`~engagement.Engagement.rebuild_leaderboards`.
+:meth:`engine.boards.rebuild() <engagement.facades.Boards.rebuild>`.
 
 The data are generated once into a SQLite file, cached under ``bench/results/``
 (git-ignored) by sizes, seed and :data:`FORMAT`, and PostgreSQL is loaded from that

@@ -8,7 +8,7 @@ smoke test, ``--write`` to put the results in ``docs/performance.md`` between th
 1. generates the data set once (:mod:`bench.leaderboard_data`, cached under
    ``bench/results/``), copies it to a scratch file and into a private PostgreSQL
    schema, and builds the score rows with the engine's own
-   :meth:`~engagement.Engagement.rebuild_leaderboards` (timed: what the ``rebuild``
+   :meth:`engine.boards.rebuild() <engagement.facades.Boards.rebuild>` (timed: what the ``rebuild``
    command costs at this size), then ``ANALYZE`` / ``VACUUM ANALYZE``;
 2. times, ``--runs`` times, the top 20 of the week, month and all-time boards
    (everyone, and the largest team) and "around me" (k=3) for a fixed sample of
@@ -313,7 +313,7 @@ def _rebuild(engine: Engagement, result: Backend) -> None:
     result.prepared_s["rebuild_leaderboards()"] = time.perf_counter() - began
     result.score_rows = report.rows
     print(
-        f"  {result.name}: rebuild_leaderboards() {time.perf_counter() - began:.1f} s, "
+        f"  {result.name}: boards.rebuild() {time.perf_counter() - began:.1f} s, "
         f"{report.rows:,} score rows"
     )
 
@@ -452,7 +452,7 @@ def render(
         f"Code: {env['source']}.",
         "",
         f"**Data** (`bench/leaderboard_data.py`, seed {SEED}, written straight into the "
-        "engine's tables, then the score rows built by `rebuild_leaderboards()`): "
+        "engine's tables, then the score rows built by `boards.rebuild()`): "
         f"{about['members']:,} members in 40 teams of uneven size, "
         f"{100 * about['opted_in'] / about['members']:.0f} % opted in, "
         f"{about['never']:,} who never acted; {about['actions']:,} actions from "
@@ -476,8 +476,8 @@ def render(
         "### Results",
         "",
         "Latency of one call in milliseconds, through the public API "
-        "(`Engagement.boards.top(period, at=…, team=…, limit=20)`, "
-        "`Engagement.boards.standing(member, period, at=…, k=3)`), each in its own transaction; "
+        "(`engine.boards.top(period, at=…, team=…, limit=20)`, "
+        "`engine.boards.standing(member, period, at=…, k=3)`), each in its own transaction; "
         f"median over {ctx.runs} runs of each run's nearest-rank percentiles. Per run, "
         f"each top-20 board is read {sizes.top_repeats} times and around-me asked for "
         f"{sizes.samples} members per board; "
@@ -542,11 +542,11 @@ def render(
         "",
         "### Building the score rows",
         "",
-        "`rebuild_leaderboards()` (the `rebuild` command) on the freshly loaded data, "
+        "`boards.rebuild()` (the `rebuild` command) on the freshly loaded data, "
         "one run: it reads every action with its net points, computes every (member, "
         "period) row in Python and inserts them.",
         "",
-        "| Backend | `rebuild_leaderboards()` | Score rows | Rows/s | Other preparation |",
+        "| Backend | `boards.rebuild()` | Score rows | Rows/s | Other preparation |",
         "|---|---:|---:|---:|---|",
     ]
     for backend in backends:

@@ -35,8 +35,9 @@ class InvalidActionError(InvalidInputError):
 class UnknownMemberError(InvalidActionError, LookupError):
     """The action names a member the engine does not know.
 
-    Register members with :meth:`engagement.Engagement.upsert_member` first, or pass
-    ``create_members=True`` to bulk imports and simulations.
+    Register members with ``engine.members.upsert``
+    (:meth:`engagement.facades.Members.upsert`) first, or pass ``create_members=True``
+    to bulk imports and simulations.
     """
 
 

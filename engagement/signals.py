@@ -5,7 +5,7 @@ logged and does not break recording.  Test with ``signal.connected_to(receiver)`
 
 Each signal is sent with ``sender=None`` and one keyword argument, its payload, a
 frozen dataclass.  Imports (``record_many``) and backfills
-(``award_pending_badges``) only send them with ``notify=True``; ``replay`` never
+(``engine.badges.award_pending``) only send them with ``notify=True``; ``replay`` never
 does.  The same events go to the outbox of an engine made with ``outbox=True``
 (see :mod:`engagement.outbox`), named as the signals are (``badge-awarded``…).
 """

@@ -44,7 +44,8 @@ class MemberResult:
     level_name: str | None = None
     rank: int = 0
     """Dense rank on the all-time board; for a member who did not opt in, where they
-    would stand if they joined (as :meth:`Engagement.standing` tells them)."""
+    would stand if they joined (as :meth:`engine.boards.standing
+    <engagement.facades.Boards.standing>` tells them)."""
     on_board: bool = False
     """Whether the member appears on the public boards (opted in, with actions)."""
 

@@ -331,7 +331,7 @@ class KudosReceived(CriterionKind[KudosParams]):
 
 
 class Manual(CriterionKind[CriterionParams]):
-    """Granted and revoked by HR, with a reason (``Engagement.grant_badge``)."""
+    """Granted and revoked by HR, with a reason (``engine.badges.grant`` and ``revoke``)."""
 
     kind = "manual"
     Params = CriterionParams

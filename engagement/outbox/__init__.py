@@ -3,8 +3,9 @@
 An engine made with ``Engagement(..., outbox=True)`` writes one row per event (the
 same events as :mod:`engagement.signals`) in the transaction that caused it, so a
 committed award always has its message and a rolled-back one never does.
-:meth:`engagement.Engagement.drain_outbox` delivers them at least once, with
-retries and dead letters; :class:`WebhookReceiver` posts them to Slack or Teams.
+``engine.outbox.drain`` (:meth:`engagement.facades.Outbox.drain`) delivers them at
+least once, with retries and dead letters; :class:`WebhookReceiver` posts them to
+Slack or Teams.
 """
 
 from __future__ import annotations

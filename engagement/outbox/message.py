@@ -53,10 +53,10 @@ class OutboxMessage:
 
 @dataclass(frozen=True, slots=True)
 class DrainReport:
-    """What one :meth:`engagement.Engagement.drain_outbox` call did.
+    """What one :meth:`engine.outbox.drain <engagement.facades.Outbox.drain>` call did.
 
     ``failed`` messages are scheduled for a retry; ``dead`` ones failed for the last
-    time and wait for :meth:`~engagement.Engagement.requeue_dead`.  ``released``
+    time and wait for :meth:`~engagement.facades.Outbox.requeue_dead`.  ``released``
     were claimed but handed back untried because the claim's lease ran out first.
     """
 
