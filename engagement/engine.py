@@ -25,6 +25,7 @@ from engagement.pipeline import replay as replaying
 from engagement.pipeline import writes
 from engagement.pipeline.revocation import Revocation
 from engagement.pipeline.runtime import Runtime
+from engagement.pipeline.snapshots import EVERY
 from engagement.pipeline.unit import raise_if_not_configured
 from engagement.rules import default_registry, load_ruleset, load_ruleset_file
 from engagement.rules.kinds import RuleKindRegistry
@@ -53,7 +54,10 @@ class Engagement:
     write nothing.
 
     ``history_cache_size`` bounds how many members' histories this process keeps
-    between calls (0 turns the cache off).  With ``outbox=True`` every event the
+    between calls (0 turns the cache off); a process without a member's current
+    history reads it from the member's snapshot, written every ``snapshot_every``
+    of their actions in the action's own transaction (0 writes none; see
+    :mod:`engagement.pipeline.snapshots`).  With ``outbox=True`` every event the
     signals announce is also written to the outbox table, in the same transaction,
     for :meth:`Outbox.drain` to deliver to other systems.  :meth:`close`, or leaving
     a ``with`` block, releases the connection pool if the engine created it from a URL.
@@ -67,6 +71,7 @@ class Engagement:
         criteria_kinds: CriterionKindRegistry | None = None,
         history_cache_size: int = 4096,
         outbox: bool = False,
+        snapshot_every: int = EVERY,
     ) -> None:
         if (
             not isinstance(history_cache_size, int)
@@ -75,6 +80,15 @@ class Engagement:
         ):
             raise InvalidInputError(
                 f"history_cache_size: a number of members, 0 or more, not {history_cache_size!r}"
+            )
+        if (
+            not isinstance(snapshot_every, int)
+            or isinstance(snapshot_every, bool)
+            or not 0 <= snapshot_every <= 100_000
+        ):
+            raise InvalidInputError(
+                f"snapshot_every: a number of actions from 0 (no snapshots) to 100000, "
+                f"not {snapshot_every!r}"
             )
         if not isinstance(outbox, bool):
             raise InvalidInputError(f"outbox: True or False, not {outbox!r}")
@@ -92,6 +106,7 @@ class Engagement:
             self.criteria_kinds,
             history_cache_size=history_cache_size,
             outbox=outbox,
+            snapshot_every=snapshot_every,
         )
         self.members = Members(runtime)
         """Enrolment, consent, erasure and export (:class:`~engagement.facades.Members`)."""
@@ -145,10 +160,17 @@ class Engagement:
         """Create the engine's tables (``engagement_*``) where they do not exist yet.
 
         A database from a version without score tallies gets them counted from its
-        score rows, so its boards keep their participants.
+        score rows, so its boards keep their participants, and the indexes added
+        since its version.
         """
         had_tallies = inspect(self.database).has_table(tallies_table.name)
         metadata.create_all(self.database)
+        # create_all() only indexes the tables it creates: a database from an earlier
+        # version gets the indexes added since.
+        with self.database.begin() as connection:
+            for table in metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(connection, checkfirst=True)
         if not had_tallies:
             with self.database.begin() as connection:
                 tallies.recount(connection)

@@ -59,6 +59,10 @@ class MemberState:
     """``(badge id, period key)`` HR revoked by hand: actions earn no tier of it
     again for that period, until HR grants one."""
     ruleset_version: int | None = None
+    complete: bool = True
+    """Whether :attr:`own` holds every fact of the member.  A state restored from a
+    snapshot holds its indexes but only the facts logged since: fine for evaluating
+    a new action, not for forgetting an old one (see :meth:`remove_own`)."""
 
     def index(self, goal_key: str) -> TimeIndex:
         found = self.indexes.get(goal_key)

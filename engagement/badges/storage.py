@@ -12,16 +12,19 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.sql.dml import ReturningInsert
 
 from engagement.badges.catalogue import Catalogue
 from engagement.badges.evaluation import NewAward
 from engagement.badges.state import HeldAward, MemberState
 from engagement.badges.tables import badge_awards, badge_revocations, challenge_completions
+from engagement.core.facts import Fact
+from engagement.core.history import TimeIndex
 from engagement.core.periods import from_timestamp, zone
 from engagement.storage.database import insert_if_absent_on
 from engagement.storage.members import Person
+from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, members
 
@@ -56,7 +59,6 @@ def load_states(
         )
         for p in people
     }
-    by_id = {p.member_id: p.pk for p in people}
     for chunk in _chunks(sorted(states)):
         query = (
             select(*HISTORY_COLUMNS, actions.c.tz)
@@ -70,6 +72,20 @@ def load_states(
             fact = fact_from_row(row, state.member_id, zone(row["tz"] or default_tz))
             fact.points = int(row["points"])
             state.add_own(fact)
+    _load_received(connection, states, catalogue, default_tz, before)
+    _load_awards(connection, states)
+    return states
+
+
+def _load_received(
+    connection: Connection,
+    states: dict[int, MemberState],
+    catalogue: Catalogue,
+    default_tz: str,
+    before: Mapping[str, int],
+) -> None:
+    """Add to each state the actions colleagues aimed at the member (kudos received)."""
+    by_id = {state.member_id: pk for pk, state in states.items()}
     received_verbs = sorted({verb for verb in catalogue.words.labels if catalogue.received(verb)})
     if received_verbs:
         for chunk_ids in _chunks(sorted(by_id)):
@@ -88,8 +104,100 @@ def load_states(
                     continue
                 fact = fact_from_row(row, row["giver"], zone(row["tz"] or default_tz))
                 states[by_id[row["target"]]].add_received(fact)
-    _load_awards(connection, states)
-    return states
+
+
+def restore_state(
+    connection: Connection,
+    person: Person,
+    catalogue: Catalogue,
+    default_tz: str,
+    *,
+    ruleset_version: int | None,
+    points: float,
+    indexes: Mapping[str, TimeIndex],
+    since: Iterable[Fact],
+    received_since: Iterable[Fact],
+) -> MemberState:
+    """``person``'s state from a snapshot of its ``indexes`` and ``points``, brought
+    up to date with the facts the member logged ``since`` it and those colleagues
+    aimed at them (``received_since``); the awards held are read afresh.
+
+    The state is not :attr:`~MemberState.complete`: it holds the indexes of every
+    fact but only the facts logged since the snapshot.
+    """
+    state = MemberState(
+        person.pk,
+        person.member_id,
+        person.team,
+        person.locale,
+        person.seq,
+        person.badge_seq,
+        catalogue,
+        ruleset_version=ruleset_version,
+        complete=False,
+    )
+    state.indexes.update(indexes)
+    state.points = points
+    for fact in since:
+        state.add_own(fact)
+    for fact in received_since:
+        state.add_received(fact)
+    _load_awards_of(connection, state)
+    return state
+
+
+_AWARDS_OF = (
+    select(
+        badge_awards.c.id,
+        badge_awards.c.badge_id,
+        badge_awards.c.tier,
+        badge_awards.c.period_key,
+        badge_awards.c.source,
+        badge_awards.c.period_start,
+        badge_awards.c.period_end,
+        badge_revocations.c.id.label("revoked"),
+        badge_revocations.c.source.label("revoked_by"),
+    )
+    .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
+    .where(badge_awards.c.member_pk == bindparam("pk"))
+    .order_by(badge_awards.c.id)
+)
+_COMPLETED_OF = select(challenge_completions.c.challenge_id).where(
+    challenge_completions.c.member_pk == bindparam("pk")
+)
+_PREPARED = PreparedCache()
+
+
+def _load_awards_of(connection: Connection, state: MemberState) -> None:
+    """:func:`_load_awards` for one member, with prepared statements (the hot path of
+    a state restored from a snapshot)."""
+    prepared = _PREPARED.get
+    params = {"pk": state.member_pk}
+    for row in prepared("awards", connection, lambda: _AWARDS_OF).mappings(connection, params):
+        _hold(state, row)
+    for row in prepared("completed", connection, lambda: _COMPLETED_OF).mappings(
+        connection, params
+    ):
+        state.completed.add(row["challenge_id"])
+
+
+def _hold(state: MemberState, row: Mapping[Any, Any]) -> None:
+    """Add one award row (with its revocation, if any) to ``state``."""
+    start, end = row["period_start"], row["period_end"]
+    held = HeldAward(
+        row["id"],
+        row["badge_id"],
+        row["tier"],
+        row["period_key"],
+        row["source"],
+        start.timestamp() if start else -math.inf,
+        end.timestamp() if end else math.inf,
+    )
+    state.hold(held)
+    if row["revoked"] is not None:
+        state.release(held.key)
+        if row["revoked_by"] == "manual":
+            state.blocked.add((held.badge_id, held.period_key))
 
 
 def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None:
@@ -111,22 +219,8 @@ def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None
             .where(badge_awards.c.member_pk.in_(chunk))
             .order_by(badge_awards.c.id)
         )
-        for row in connection.execute(query):
-            held = HeldAward(
-                row.id,
-                row.badge_id,
-                row.tier,
-                row.period_key,
-                row.source,
-                row.period_start.timestamp() if row.period_start else -math.inf,
-                row.period_end.timestamp() if row.period_end else math.inf,
-            )
-            state = states[row.member_pk]
-            state.hold(held)
-            if row.revoked is not None:
-                state.release(held.key)
-                if row.revoked_by == "manual":
-                    state.blocked.add((held.badge_id, held.period_key))
+        for row in connection.execute(query).mappings():
+            _hold(states[row["member_pk"]], row)
         done = select(challenge_completions.c.member_pk, challenge_completions.c.challenge_id)
         for member_pk, challenge_id in connection.execute(
             done.where(challenge_completions.c.member_pk.in_(chunk))

@@ -190,6 +190,20 @@ class TimeIndex:
         """Every key that has held a fact (possibly none left after removals)."""
         return list(self._series)
 
+    def series(self) -> dict[Hashable, tuple[list[float], list[float]]]:
+        """The index's content, for a snapshot: per key, its sorted times and values.
+
+        The index's own lists, not copies: serialise them before the next change.
+        """
+        return self._series
+
+    @classmethod
+    def restored(cls, series: dict[Hashable, tuple[list[float], list[float]]]) -> TimeIndex:
+        """An index holding ``series`` (as :meth:`series` returned it), taken over."""
+        index = cls()
+        index._series = series
+        return index
+
 
 class ScoringRule(Protocol):
     """What the history needs of one configured rule (see :class:`engagement.RuleKind`)."""

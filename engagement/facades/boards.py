@@ -11,6 +11,7 @@ from engagement.leaderboards import boards
 from engagement.leaderboards.ranking import Scope
 from engagement.leaderboards.rebuild import RebuildReport, rebuild
 from engagement.leaderboards.standings import Leaderboard, Metric, Neighbourhood
+from engagement.pipeline import snapshots
 from engagement.pipeline.runtime import Runtime
 from engagement.pipeline.unit import instant
 
@@ -87,4 +88,6 @@ class Boards:
         finding differences means a bug or a database edited by hand."""
         with self._runtime.unit(session) as (connection, _):
             ruleset = self._runtime.active(connection)
+            if not check:
+                snapshots.discard(connection)  # they keep score rows' marks and points
             return rebuild(connection, ruleset.boards, check=check)

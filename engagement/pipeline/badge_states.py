@@ -15,9 +15,11 @@ from functools import partial
 from sqlalchemy import Connection, select
 
 from engagement.badges.state import MemberState
-from engagement.badges.storage import load_states
+from engagement.badges.storage import load_states, restore_state
 from engagement.core.periods import zone
 from engagement.exceptions import UnknownMemberError
+from engagement.pipeline import snapshots
+from engagement.pipeline.snapshots import Restored
 from engagement.pipeline.unit import AfterCommit
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.history_cache import MemberCache
@@ -48,6 +50,8 @@ class BadgeStates:
         *,
         apply: Callable[[MemberState], object] | None = None,
         own: bool = True,
+        restored: Restored | None = None,
+        complete: bool = False,
     ) -> MemberState:
         """``person``'s state now, ``person`` having just been locked for a write.
 
@@ -57,6 +61,10 @@ class BadgeStates:
         other; ``apply`` then brings it up to date with the write.  A state loaded
         from the database already includes it.  With ``after_commit``, the state is
         cached again once the transaction commits.
+
+        Without a current cached state, one ``restored`` from the member's snapshot
+        (which stops before the write) is used, ``apply`` bringing it up to date, unless
+        the caller needs a ``complete`` state (every fact held, to forget one).
         """
         cached = self._states.take(person.pk)
         behind = (1, 0) if own else (0, 1)
@@ -64,13 +72,38 @@ class BadgeStates:
             cached is not None
             and (person.seq - cached.seq, person.badge_seq - cached.badge_seq) == behind
             and _same_rules(cached, ruleset)
+            and (cached.complete or not complete)
         ):
             state = cached
             state.team, state.locale = person.team, person.locale
             if apply is not None:
                 apply(state)
         else:
-            state = load_member_states(connection, ruleset, [person])[person.pk]
+            if not own and not complete:
+                # A colleague's state: their snapshot and everything they did since.
+                restored = snapshots.restore(
+                    connection, person.pk, person.member_id, person.seq + 1, ruleset
+                )
+            usable = restored is not None and restored.badge_points is not None
+            if usable and not complete:
+                assert restored is not None and restored.badge_points is not None
+                state = restore_state(
+                    connection,
+                    person,
+                    ruleset.catalogue,
+                    ruleset.file.timezone,
+                    ruleset_version=ruleset.version,
+                    points=restored.badge_points,
+                    indexes=restored.badge_indexes,
+                    since=restored.since,
+                    received_since=restored.received_since,
+                )
+                # The snapshot stops before the member's own write, which ``apply``
+                # adds; what others did, the write included, was read afresh.
+                if apply is not None and own:
+                    apply(state)
+            else:
+                state = load_member_states(connection, ruleset, [person])[person.pk]
         state.seq, state.badge_seq = person.seq, person.badge_seq
         if after_commit is not None:
             after_commit.append(partial(self._states.put, person.pk, state))

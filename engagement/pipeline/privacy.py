@@ -27,6 +27,7 @@ from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
 from engagement.leaderboards.tables import group_members, scores
 from engagement.outbox.tables import outbox
+from engagement.pipeline import snapshots
 from engagement.storage.members import Member, get_member, lock_order
 from engagement.storage.tables import actions, ledger, members, revocations
 
@@ -112,6 +113,8 @@ def erase(connection: Connection, member_id: str) -> Erasure:
         update(badge_awards).where(badge_awards.c.member_pk == pk).values(reason=None)
     )
     connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
+    # Texts, fingerprints and targets changed: snapshots derived from them go.
+    snapshots.discard(connection, namers | {pk})
     _forget_messages(connection, member_id, pseudonym)
     scorebook.member_changed(connection, pk, Owner(_team(connection, pk), False))
     return Erasure(member_id, pseudonym, int(texts or 0), len(named))

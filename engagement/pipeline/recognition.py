@@ -27,6 +27,7 @@ from engagement.core.facts import Fact
 from engagement.core.periods import zone
 from engagement.pipeline.badge_states import PERSON, BadgeStates, load_member_states
 from engagement.pipeline.outcome import Outcome, announced, level_change
+from engagement.pipeline.snapshots import Restored
 from engagement.pipeline.unit import AfterCommit
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import Person, lock_for_badges
@@ -48,17 +49,23 @@ class Recognition(BadgeStates):
         action_key: str,
         after_commit: list[AfterCommit] | None,
         target: Person | None = None,
+        restored: Restored | None = None,
     ) -> Outcome:
         """Award what ``fact`` (logged, scored and locked under its member) earns.
 
         ``target`` is the colleague the action was aimed at, already locked, when
-        the catalogue measures what members receive (kudos).
+        the catalogue measures what members receive (kudos); ``restored``, the
+        member's state read from their snapshot (see :mod:`engagement.pipeline.snapshots`).
+        The member's state is kept on the outcome (:attr:`Outcome.state`).
         """
         catalogue = ruleset.catalogue
         outcome = Outcome()
         if catalogue.empty and not catalogue.levels:
             return outcome
-        state = self.state(connection, ruleset, person, after_commit, apply=_adding(fact))
+        state = self.state(
+            connection, ruleset, person, after_commit, apply=_adding(fact), restored=restored
+        )
+        outcome.state = state
         before = state.points - fact.points
         self._award(
             connection,
@@ -302,7 +309,12 @@ class Recognition(BadgeStates):
             row["badge_seq"],
         )
         state = self.state(
-            connection, ruleset, person, after_commit, apply=lambda s: s.remove_own(fact.seq)
+            connection,
+            ruleset,
+            person,
+            after_commit,
+            apply=lambda s: s.remove_own(fact.seq),
+            complete=True,
         )
         self._revoke(connection, state, after_removal(state, fact, own=True), reason, outcome)
         target = locked_target or self.lock_target(connection, ruleset, fact)
@@ -313,6 +325,7 @@ class Recognition(BadgeStates):
                 target,
                 after_commit,
                 apply=lambda s: s.remove_received(fact.member, fact.seq),
+                complete=True,
                 own=False,
             )
             lost = after_removal(received, fact, own=False)

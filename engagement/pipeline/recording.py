@@ -33,6 +33,8 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
+from engagement.pipeline import snapshots
+from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import ACTIVE_VERSION, RulesetCache
@@ -110,6 +112,9 @@ class Recorded:
     target: Person | None = None
     """The colleague the action is aimed at, locked, when badges measure what they
     receive (see :meth:`engagement.pipeline.recognition.Recognition.after_action`)."""
+    restored: Restored | None = None
+    """The member's state as read from their snapshot, when no cached one was current:
+    badge evaluation starts from it too."""
 
 
 _PREPARED = PreparedCache()
@@ -140,11 +145,21 @@ def record_one(
             key=action.key,
         )
     member_pk, seq, tz_name, team, locale, badge_seq, opted_in = member
+    if target and target > action.member:
+        # Before the action is logged: whatever is aimed at a member is logged under
+        # their lock, which is what lets their snapshot say what it has received.
+        locked_target = lock_for_badges(connection, target)
     tz_name = tz_name or ruleset.file.timezone
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     tz = zone(tz_name)
     fact = fact_from_row(row, action.member, tz)
-    entry = _current_history(connection, histories.take(member_pk), fact, member_pk, seq, ruleset)
+    cached = histories.take(member_pk)
+    restored = None
+    if not _current(cached, seq, ruleset):
+        restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
+        if restored is not None:
+            cached = restored.history
+    entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
     steps = score_and_remember(fact, entry.history, ruleset)
     entry.seq = seq
     inserted = prepared(
@@ -160,10 +175,10 @@ def record_one(
     scorebook.log_one(
         connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
     )
-    if target and target > action.member:
-        locked_target = lock_for_badges(connection, target)
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)
-    return Recorded(award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target)
+    return Recorded(
+        award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target, restored
+    )
 
 
 def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
@@ -177,6 +192,13 @@ def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
 @lru_cache(maxsize=4)
 def _log_action(dialect: str) -> Any:
     return insert_if_absent_on(dialect, actions, ("key",)).returning(actions.c.id)
+
+
+def _current(cached: CachedHistory | None, seq: int, ruleset: Ruleset) -> bool:
+    """Whether ``cached`` is the member's history just before their action ``seq``."""
+    return (
+        cached is not None and cached.seq == seq - 1 and cached.ruleset_version == ruleset.version
+    )
 
 
 def _current_history(

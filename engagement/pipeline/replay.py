@@ -29,6 +29,7 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import EngagementError, InvalidInputError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.pipeline import snapshots
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import lock_order
 from engagement.storage.tables import actions, ledger, members, revocations, rulesets
@@ -157,6 +158,8 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
     if apply:
         _check_appliable(connection, ruleset)
         names = lock_members(connection)
+        # Adjustments change points the snapshots derived state from.
+        snapshots.discard(connection)
         applied = set(
             connection.execute(
                 select(ledger.c.action_id).where(

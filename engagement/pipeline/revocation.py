@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
+from engagement.pipeline import snapshots
 from engagement.rules.board_clock import BoardClock
 from engagement.rules.store import active_version
 from engagement.storage.database import insert_if_absent
@@ -92,4 +93,6 @@ def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) ->
         },
     )
     scorebook.revoked(connection, boards, member_pk, at.timestamp(), int(net))
+    # The member's past changed: what their snapshot derived from it no longer holds.
+    snapshots.discard(connection, [member_pk])
     return Revocation(key, member, -int(net), reason)

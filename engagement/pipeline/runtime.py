@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engagement.badges.criteria import CriterionKindRegistry
 from engagement.pipeline.announcing import Announcer
 from engagement.pipeline.recognition import Recognition
+from engagement.pipeline.snapshots import EVERY
 from engagement.pipeline.unit import AfterCommit, Transactions, Unit
 from engagement.rules.kinds import RuleKindRegistry
 from engagement.rules.ruleset import Ruleset
@@ -33,6 +34,7 @@ class Runtime:
         *,
         history_cache_size: int,
         outbox: bool,
+        snapshot_every: int = EVERY,
     ) -> None:
         self.database = database
         self.rule_kinds = rule_kinds
@@ -42,6 +44,8 @@ class Runtime:
         self.histories = HistoryCache(history_cache_size)
         self.recognition = Recognition(history_cache_size)
         self.announcer = Announcer(outbox=outbox)
+        self.snapshot_every = snapshot_every
+        """Actions between two snapshots of a member's state (0: none written)."""
 
     def unit(
         self, session: Session | None, *, on_rollback: Iterable[AfterCommit] = ()

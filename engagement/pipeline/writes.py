@@ -21,7 +21,7 @@ from engagement.core.actions import Action, parse_action
 from engagement.core.events import BadgeAwarded
 from engagement.core.facts import Fact
 from engagement.core.scoring import Award
-from engagement.pipeline import batch, recording, revocation
+from engagement.pipeline import batch, recording, revocation, snapshots
 from engagement.pipeline.outcome import Outcome
 from engagement.pipeline.revocation import Revocation
 from engagement.pipeline.runtime import Runtime
@@ -41,6 +41,7 @@ def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Sessio
             )
         if not award.duplicate:
             outcome = _recognise(runtime, connection, recorded, after_commit)
+            _snapshot(runtime, connection, recorded, outcome)
             if outcome.awarded:
                 award = replace(award, badges=tuple(outcome.awarded))
             runtime.announcer.awards(connection, after_commit, [(parsed, award)], recorded.ruleset)
@@ -111,7 +112,23 @@ def _recognise(
         action_key=recorded.award.key,
         after_commit=after_commit,
         target=recorded.target,
+        restored=recorded.restored,
     )
+
+
+def _snapshot(
+    runtime: Runtime, connection: Connection, recorded: recording.Recorded, outcome: Outcome
+) -> None:
+    """Store the member's state every few actions, for processes without it cached."""
+    entry, person, ruleset = recorded.history, recorded.person, recorded.ruleset
+    if entry is None or person is None or ruleset is None or recorded.member_pk is None:
+        return
+    if not snapshots.due(entry, person.seq, runtime.snapshot_every):
+        return
+    badges = outcome.state
+    if badges is None and not (ruleset.catalogue.empty and not ruleset.catalogue.levels):
+        return  # badges were not evaluated: a snapshot without them would mislead
+    snapshots.write(connection, recorded.member_pk, entry, badges, ruleset)
 
 
 def _recognise_batch(

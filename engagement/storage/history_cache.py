@@ -31,6 +31,9 @@ class CachedHistory:
     boards: dict[str, tuple[frozenset[str], int]] = field(default_factory=dict)
     """The variety marks and points of the member's score rows read or written so
     far, by period (no marks: no row); see :func:`engagement.leaderboards.book.log_one`."""
+    snapshot_seq: int | None = None
+    """The ``seq`` of the member's stored snapshot as far as this entry knows (``None``:
+    none usable), so that a new one is written every few actions."""
 
 
 T = TypeVar("T")

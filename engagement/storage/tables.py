@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -121,6 +122,7 @@ actions = Table(
     UniqueConstraint("member_pk", "member_seq"),
     Index(None, "member_pk", "at"),
     Index(None, "member_pk", "content_id"),
+    Index(None, "target", "verb"),
 )
 
 revocations = Table(
@@ -172,4 +174,17 @@ rulesets = Table(
         sqlite_where=Column("active").is_(True),
         postgresql_where=Column("active").is_(True),
     ),
+)
+
+member_snapshots = Table(
+    "engagement_member_snapshots",
+    metadata,
+    Column("member_pk", Id, ForeignKey("engagement_members.id"), primary_key=True),
+    Column("ruleset_version", Integer, nullable=False),
+    Column("seq", Integer, nullable=False, comment="The member's event_seq it is the state at."),
+    Column("format", Integer, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    comment="What scoring and badges know of a member, derived from the log: a cache "
+    "every process reads in one query (rebuilt from the log when missing or stale).",
 )
