@@ -1,0 +1,287 @@
+"""Member snapshots are derived data: a state read from a snapshot and the actions
+logged since equals the state rebuilt from the log.
+
+The property is checked two ways.  Differentially: the same random history (actions
+one by one and in batches, arriving out of order, kudos, revocations, erasures,
+consent changes, a new ruleset) is written through an engine that reads snapshots
+(no process cache, a snapshot every second action) and through one that rebuilds
+every member from the log each time; every award, badge and total must agree.  And
+directly: each member's snapshot, restored, holds the same badge indexes and score-row
+marks as a rebuild from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MONDAY
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from engagement import DEFAULT_RULES_PATH, Engagement, EngagementError
+from engagement.leaderboards.book import SEPARATOR
+from engagement.leaderboards.tables import scores
+from engagement.pipeline import snapshots
+from engagement.pipeline.badge_states import load_member_states
+from engagement.storage.members import Person
+from engagement.storage.tables import member_snapshots, members
+
+MEMBERS = ("ana", "ben", "cleo")
+CHANGED_RULES = DEFAULT_RULES_PATH.read_text(encoding="utf-8").replace(
+    "    points: 10          # relaying", "    points: 12          # relaying"
+)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[tuple[str, Any]]:
+    """What hosts do to a programme, in any order."""
+    ops: list[tuple[str, Any]] = []
+    keys: list[str] = []
+    choices = ("record", "record", "record", "batch", "revoke", "erase", "consent", "rules")
+    for n in range(draw(st.integers(1, 24))):
+        choice = draw(st.sampled_from(choices))
+        if choice == "revoke" and keys:
+            ops.append(("revoke", draw(st.sampled_from(keys))))
+        elif choice == "erase":
+            ops.append(("erase", draw(st.sampled_from(MEMBERS))))
+        elif choice == "consent":
+            ops.append(("consent", (draw(st.sampled_from(MEMBERS)), draw(st.booleans()))))
+        elif choice == "rules":
+            ops.append(("rules", None))
+        else:
+            batch = []
+            for i in range(draw(st.integers(1, 3)) if choice == "batch" else 1):
+                key = f"k{n}-{i}"
+                keys.append(key)
+                batch.append(_action(draw, key))
+            ops.append((choice if choice == "batch" else "record", batch))
+    return ops
+
+
+def _action(draw: st.DrawFn, key: str) -> dict[str, Any]:
+    member = draw(st.sampled_from(MEMBERS))
+    verb = draw(st.sampled_from(("share", "share", "post", "kudos", "read")))
+    action: dict[str, Any] = {
+        "key": key,
+        "member": member,
+        "verb": verb,
+        "at": (MONDAY + timedelta(hours=draw(st.integers(0, 24 * 50)))).isoformat(),
+    }
+    if verb in ("share", "read"):
+        action["channel"] = draw(st.sampled_from(("linkedin", "xing", "intranet")))
+        action["content"] = {
+            "id": draw(st.sampled_from(("c1", "c2", "c3", key))),
+            "kind": draw(st.sampled_from(("industry", "corporate"))),
+            "topics": draw(st.lists(st.sampled_from(("ai", "hr", "cloud")), max_size=2)),
+        }
+    if verb in ("share", "post", "kudos") and draw(st.booleans()):
+        action["text"] = draw(
+            st.sampled_from(
+                (
+                    "what our Lyon team learned shipping this in three months",
+                    "a short note on why this matters to our customers today",
+                    "thank you for the help with the quarterly review",
+                )
+            )
+        )
+    if verb == "post":
+        action["channel"] = "linkedin"
+    if verb == "kudos":
+        action["target"] = draw(st.sampled_from([m for m in MEMBERS if m != member]))
+    return action
+
+
+def _enrol(engine: Engagement) -> None:
+    engine.create_schema()
+    engine.activate_rules(DEFAULT_RULES_PATH)
+    for member in MEMBERS:
+        engine.members.upsert(member, timezone="Europe/Paris", team="Sales", opted_in=True)
+
+
+def _run(engine: Engagement, ops: list[tuple[str, Any]], rules: Path) -> list[Any]:
+    """Apply ``ops``; what each returned, in a form both engines can compare."""
+    seen: list[Any] = []
+    for op, arg in ops:
+        try:
+            if op == "record":
+                award = engine.record(arg[0])
+                seen.append((award.points, award.summary, [b.label for b in award.badges]))
+            elif op == "batch":
+                awards = engine.record_many(arg)
+                seen.append([(a.points, a.summary, [b.label for b in a.badges]) for a in awards])
+            elif op == "revoke":
+                seen.append(engine.revoke(arg, "test").points)
+            elif op == "erase":
+                engine.members.erase(arg)
+                engine.members.upsert(arg, timezone="Europe/Paris", team="Sales")
+                seen.append("erased")
+            elif op == "consent":
+                member, yes = arg
+                (engine.members.opt_in if yes else engine.members.opt_out)(member)
+                seen.append(("consent", yes))
+            else:
+                seen.append(("rules", engine.activate_rules(rules).version))
+        except EngagementError as error:  # e.g. revoking an action already revoked
+            seen.append(type(error).__name__)
+    totals = engine.ledger.totals()
+    seen.append({m: totals.get(m) for m in MEMBERS})
+    seen.append({m: sorted(engine.badges.earned(m)) for m in MEMBERS})
+    return seen
+
+
+def _check_restored_states(engine: Engagement) -> int:
+    """Each snapshot, restored, against a rebuild from the database; how many checked."""
+    checked = 0
+    with engine.database.connect() as connection:
+        ruleset = engine.active_rules()
+        rows = connection.execute(
+            select(members.c.id, members.c.member_id, members.c.event_seq, members.c.team)
+            .join(member_snapshots, member_snapshots.c.member_pk == members.c.id)
+            .where(member_snapshots.c.ruleset_version == ruleset.version)
+        ).all()
+        for pk, member_id, seq, team in rows:
+            restored = snapshots.restore(connection, pk, member_id, seq + 1, ruleset)
+            assert restored is not None, member_id
+            person = Person(pk, member_id, team, None, seq, 0)
+            rebuilt = load_member_states(connection, ruleset, [person])[pk]
+            assert restored.badge_points == rebuilt.points - sum(
+                fact.points for fact in restored.since
+            )
+            state_indexes = {key: _series(index) for key, index in restored.badge_indexes.items()}
+            for fact in restored.since:
+                for goal in ruleset.catalogue.own(fact.verb):
+                    if goal.criterion.counts(fact):
+                        index = state_indexes.setdefault(goal.key, {})
+                        for key, value in goal.criterion.remember(fact):
+                            index.setdefault(key, []).append((fact.ts, value))
+            for fact in restored.received_since:
+                for goal in ruleset.catalogue.received(fact.verb):
+                    if goal.criterion.counts(fact):
+                        index = state_indexes.setdefault(goal.key, {})
+                        for key, value in goal.criterion.remember(fact):
+                            index.setdefault(key, []).append((fact.ts, value))
+            expected = {key: _series(index) for key, index in rebuilt.indexes.items()}
+            assert _tidy(state_indexes) == _tidy(expected), member_id
+            stored = {
+                period: (frozenset(m.split(SEPARATOR)) if m else frozenset(), int(points))
+                for period, m, points in connection.execute(
+                    select(scores.c.period, scores.c.marks, scores.c.points).where(
+                        scores.c.member_pk == pk
+                    )
+                )
+            }
+            for period, kept in restored.history.boards.items():
+                assert stored.get(period, (frozenset(), 0)) == kept, (member_id, period)
+            checked += 1
+    return checked
+
+
+def _series(index: Any) -> dict[Any, list[tuple[float, float]]]:
+    return {
+        key: list(zip(times, values, strict=True))
+        for key, (times, values) in index.series().items()
+    }
+
+
+def _tidy(indexes: dict[str, dict[Any, list[tuple[float, float]]]]) -> dict[str, Any]:
+    return {
+        goal: {key: sorted(pairs) for key, pairs in series.items() if pairs}
+        for goal, series in indexes.items()
+        if any(series.values())
+    }
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=histories())
+def test_snapshots_give_what_a_rebuild_from_the_log_gives(
+    ops: list[tuple[str, Any]], database_url: str, tmp_path: Path
+) -> None:
+    rules = tmp_path / "changed.yaml"
+    rules.write_text(CHANGED_RULES, encoding="utf-8")
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    with (
+        Engagement(database_url, history_cache_size=0, snapshot_every=2) as snapshotting,
+        Engagement(rebuilt_url, history_cache_size=0, snapshot_every=0) as rebuilding,
+    ):
+        for engine in (snapshotting, rebuilding):
+            engine.drop_schema()
+            _enrol(engine)
+        assert _run(snapshotting, ops, rules) == _run(rebuilding, ops, rules)
+        _check_restored_states(snapshotting)
+        with rebuilding.database.connect() as connection:
+            assert connection.execute(select(member_snapshots)).first() is None
+
+
+def test_a_snapshot_is_read_and_written_by_another_process(engine: Engagement) -> None:
+    """A fresh engine (another process: nothing cached) starts from the snapshot."""
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    for n in range(40):
+        engine.record(
+            {
+                "key": f"s{n}",
+                "member": "alice",
+                "verb": "share",
+                "at": (MONDAY + timedelta(hours=3 * n)).isoformat(),
+                "channel": "linkedin",
+                "content": {"id": f"c{n}", "topics": ["ai"]},
+            }
+        )
+    with engine.database.connect() as connection:
+        seq = connection.execute(select(member_snapshots.c.seq)).scalar_one()
+    assert 40 - snapshots.EVERY < seq <= 40  # written every EVERY actions
+    assert _check_restored_states(engine) == 1
+
+
+def test_a_snapshot_of_another_ruleset_version_is_never_used(
+    engine: Engagement, tmp_path: Path
+) -> None:
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    for n in range(20):
+        engine.record(
+            {
+                "key": f"s{n}",
+                "member": "alice",
+                "verb": "post",
+                "at": (MONDAY + timedelta(hours=n)).isoformat(),
+                "channel": "linkedin",
+            }
+        )
+    rules = tmp_path / "changed.yaml"
+    rules.write_text(CHANGED_RULES, encoding="utf-8")
+    ruleset = engine.activate_rules(rules)
+    with engine.database.connect() as connection:
+        pk, seq = connection.execute(
+            select(members.c.id, members.c.event_seq).where(members.c.member_id == "alice")
+        ).one()
+        assert snapshots.restore(connection, pk, "alice", seq + 1, ruleset) is None
+
+
+def test_revoking_an_action_discards_the_members_snapshot(engine: Engagement) -> None:
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    for n in range(20):
+        engine.record(
+            {
+                "key": f"s{n}",
+                "member": "alice",
+                "verb": "post",
+                "at": (MONDAY + timedelta(hours=n)).isoformat(),
+                "channel": "linkedin",
+            }
+        )
+    engine.revoke("s3", "deleted")
+    with engine.database.connect() as connection:
+        assert connection.execute(select(member_snapshots)).first() is None
+
+
+@pytest.mark.parametrize("every", [-1, True, "16", 100_001])
+def test_snapshot_every_must_be_a_count(every: object, tmp_path: Path) -> None:
+    with pytest.raises(EngagementError, match="snapshot_every: a number of actions"):
+        Engagement(f"sqlite:///{tmp_path / 'x.db'}", snapshot_every=every)  # type: ignore[arg-type]
