@@ -28,6 +28,11 @@ def check_action(action: Action, ruleset: Ruleset) -> None:
         raise refuse(f"target: a {action.verb!r} action has no target")
     if verb.content == "required" and action.content is None:
         raise refuse(f"content: a {action.verb!r} action needs content")
+    if verb.content == "or_text" and action.content is None and not (action.text or "").strip():
+        raise refuse(
+            f"text: a {action.verb!r} action without content needs a text: say in your own "
+            "words what colleagues could share"
+        )
     if verb.content == "none" and action.content is not None:
         raise refuse(f"content: a {action.verb!r} action has no content")
     limit = ruleset.file.max_text_length

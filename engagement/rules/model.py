@@ -32,8 +32,10 @@ class VerbSpec(BaseModel):
     target: Literal["required", "optional", "none"] = Field(
         default="none", description="Whether the action names a colleague (kudos, referral)."
     )
-    content: Literal["required", "optional", "none"] = Field(
-        default="optional", description="Whether the action carries a content object."
+    content: Literal["required", "optional", "none", "or_text"] = Field(
+        default="optional",
+        description="Whether the action carries a content object; 'or_text': a content "
+        "object, or else a text in the member's own words (a topic idea for a suggestion).",
     )
 
 
