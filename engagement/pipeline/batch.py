@@ -7,9 +7,10 @@ one order, every key probed in one query, rows inserted many at a time.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,16 +30,20 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.pipeline import snapshots
 from engagement.pipeline.recording import (
+    FAR_FUTURE,
     INSERT_LEDGER,
     award_entry,
     existing_awards,
     history_fact,
     same_member,
 )
+from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.database import insert_if_absent
+from engagement.storage.history_cache import CachedHistory
 from engagement.storage.members import lock_order
 from engagement.storage.rows import (
     HISTORY_COLUMNS,
@@ -47,6 +52,13 @@ from engagement.storage.rows import (
     fact_from_row,
 )
 from engagement.storage.tables import actions, members
+
+_OLDER_CONTENTS = select(*HISTORY_COLUMNS).where(
+    actions.c.member_pk == bindparam("pk"),
+    actions.c.at < bindparam("since"),
+    actions.c.content_id.in_(bindparam("ids", expanding=True)),
+    NOT_REVOKED,
+)
 
 
 @dataclass(slots=True)
@@ -64,12 +76,16 @@ def record_batch(
     *,
     create_members: bool,
     written: list[tuple[Fact, int]] | None = None,
+    kept: Kept | None = None,
 ) -> list[Award]:
     """Log ``batch`` in order with as few statements as possible; awards in input order.
 
     Actions already logged, and repeats of a key within the batch, return the first
     award with ``duplicate=True``.  All checks run before the first write.  Each new
     action's scored fact and row id are appended to ``written``, in logging order.
+    Members' histories start from their snapshots where they have usable ones; with
+    ``kept``, what was restored and each member's history afterwards are kept there
+    (for badge evaluation and the members' next snapshots).
     """
     for action in batch:
         check_action(action, ruleset)
@@ -97,7 +113,8 @@ def record_batch(
     for action in fresh:
         counts[action.member] += 1
     people = _reserve_seqs(connection, locked, counts, ruleset)
-    histories = _load_histories(connection, fresh, people, ruleset)
+    kept = kept if kept is not None else Kept()
+    histories = _histories(connection, fresh, people, ruleset, kept)
     rows: list[dict[str, Any]] = []
     facts: list[Fact] = []
     awards: dict[str, Award] = {}
@@ -120,6 +137,7 @@ def record_batch(
             )
         lost = [row["key"] for row in rows if row["key"] not in ids]
         if lost:  # only a key already logged for a member outside this batch
+            kept.entries.clear()  # their histories hold facts that were not logged
             for key, award in existing_awards(connection, lost).items():
                 same_member(award, next(a for a in fresh if a.key == key))
                 known[key] = award
@@ -226,15 +244,27 @@ def _reserve_seqs(
     }
 
 
-def _load_histories(
+@dataclass(slots=True)
+class Kept:
+    """What a batch learnt about its members' states, for what follows it."""
+
+    restored: dict[str, Restored] = field(default_factory=dict)
+    """Members' states read from their snapshots, by member id."""
+    entries: dict[int, CachedHistory] = field(default_factory=dict)
+    """Each member's history after the batch, by member primary key."""
+
+
+def _histories(
     connection: Connection,
-    batch: Iterable[Action],
+    batch: Sequence[Action],
     people: dict[str, _Member],
     ruleset: Ruleset,
+    kept: Kept,
 ) -> dict[str, MemberHistory]:
-    """Each member's history as far back as any of their actions in the batch needs."""
+    """Each member's history as far back as any of their actions in the batch needs:
+    from their snapshot when it reaches back far enough, else from the log."""
     since: dict[str, float] = {}
-    content_ids: set[str] = set()
+    contents: dict[str, set[str]] = defaultdict(set)
     for action in batch:
         person = people[action.member]
         ts = action.at.timestamp()
@@ -243,10 +273,59 @@ def _load_histories(
         if start is not None:
             since[action.member] = min(since.get(action.member, ts), start)
         if action.content is not None:
-            content_ids.add(action.content.id)
+            contents[action.member].add(action.content.id)
+    histories: dict[str, MemberHistory] = {}
+    for name, person in people.items():
+        restored = snapshots.restore(connection, person.pk, name, person.next_seq, ruleset)
+        if restored is None:
+            continue
+        kept.restored[name] = restored
+        entry = restored.history
+        if since.get(name, math.inf) < entry.since:
+            continue  # the batch reaches further back than the snapshot
+        missing = contents[name] - entry.contents
+        if missing:
+            older = connection.execute(
+                _OLDER_CONTENTS,
+                {"pk": person.pk, "since": _instant(entry.since), "ids": sorted(missing)},
+            )
+            entry.history.add_all(
+                history_fact(r._mapping, name, zone(person.tz_name)) for r in older
+            )
+            entry.contents |= missing
+        entry.boards.clear()  # the batch moves score rows without keeping their marks
+        entry.contents |= contents[name]
+        histories[name] = entry.history
+        kept.entries[person.pk] = entry
+    rest = {name: person for name, person in people.items() if name not in histories}
+    loaded = _load_histories(connection, since, contents, rest, ruleset)
+    earliest = min((since[name] for name in rest if name in since), default=math.inf)
+    all_contents = set().union(*(contents[name] for name in rest)) if rest else set()
+    for name, history in loaded.items():
+        person = rest[name]
+        kept.entries[person.pk] = CachedHistory(
+            history, ruleset.version, person.next_seq - 1, earliest, set(all_contents)
+        )
+    histories.update(loaded)
+    return histories
+
+
+def _instant(ts: float) -> datetime:
+    return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
+
+
+def _load_histories(
+    connection: Connection,
+    since: dict[str, float],
+    contents: dict[str, set[str]],
+    people: dict[str, _Member],
+    ruleset: Ruleset,
+) -> dict[str, MemberHistory]:
+    """Histories of ``people`` from the log, as far back as the batch needs."""
     histories = {name: MemberHistory(ruleset) for name in people}
     by_pk = {person.pk: person for person in people.values()}
-    earliest = min(since.values(), default=None)
+    earliest = min((since[name] for name in people if name in since), default=None)
+    content_ids = set().union(*(contents[name] for name in people)) if people else set()
     pks = sorted(by_pk)
     for start in range(0, len(pks), 500):
         clause = actions.c.at >= from_timestamp(earliest) if earliest is not None else None

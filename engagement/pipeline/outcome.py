@@ -21,8 +21,9 @@ class Outcome:
     revoked: list[BadgeRevoked] = field(default_factory=list)
     levels: list[LevelReached] = field(default_factory=list)
     completed: list[ChallengeCompleted] = field(default_factory=list)
-    state: MemberState | None = field(default=None, compare=False)
-    """The acting member's badge state after the write, for their snapshot."""
+    states: dict[int, MemberState] = field(default_factory=dict, compare=False)
+    """The writers' badge states after the write, by member primary key, for their
+    snapshots."""
 
     def __bool__(self) -> bool:
         return bool(self.awarded or self.revoked or self.levels or self.completed)

@@ -9,7 +9,7 @@ current, put back only after the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 
 from sqlalchemy import Connection, select
@@ -20,7 +20,7 @@ from engagement.badges.evaluation import (
     pending,
 )
 from engagement.badges.state import HeldAward, MemberState
-from engagement.badges.storage import write_award, write_completion, write_revocation
+from engagement.badges.storage import restore_state, write_award, write_completion, write_revocation
 from engagement.core.actions import Action
 from engagement.core.events import BadgeRevoked, ChallengeCompleted
 from engagement.core.facts import Fact
@@ -65,7 +65,7 @@ class Recognition(BadgeStates):
         state = self.state(
             connection, ruleset, person, after_commit, apply=_adding(fact), restored=restored
         )
-        outcome.state = state
+        outcome.states[person.pk] = state
         before = state.points - fact.points
         self._award(
             connection,
@@ -98,12 +98,14 @@ class Recognition(BadgeStates):
         ruleset: Ruleset,
         written: Sequence[tuple[Fact, int, str]],
         after_commit: list[AfterCommit] | None,
+        restored: Mapping[str, Restored] | None = None,
     ) -> Outcome:
         """What a bulk import earned, evaluated action by action in logging order.
 
-        The members' states are loaded once as they were before the batch (its rows
-        are left out by sequence number), then the batch is replayed into them, so
-        every award is decided exactly as if the actions had been recorded one by one.
+        The members' states are taken as they were before the batch (from their
+        ``restored`` snapshots, or loaded with the batch's rows left out by sequence
+        number), then the batch is replayed into them, so every award is decided
+        exactly as if the actions had been recorded one by one.
         """
         catalogue = ruleset.catalogue
         outcome = Outcome()
@@ -124,8 +126,7 @@ class Recognition(BadgeStates):
         first: dict[str, int] = {}
         for fact, _, _ in written:
             first.setdefault(fact.member, fact.seq)
-        loaded = load_member_states(connection, ruleset, people, before=first)
-        states = {state.member_id: state for state in loaded.values()}
+        states = self._states_before(connection, ruleset, people, first, restored or {})
         for fact, action_id, key in written:
             state = states[fact.member]
             before = state.points
@@ -149,7 +150,44 @@ class Recognition(BadgeStates):
         if after_commit is not None:
             for state in states.values():
                 after_commit.append(partial(self._states.put, state.member_pk, state))
+        outcome.states.update((state.member_pk, state) for state in states.values())
         return outcome
+
+    def _states_before(
+        self,
+        connection: Connection,
+        ruleset: Ruleset,
+        people: Sequence[Person],
+        first: Mapping[str, int],
+        restored: Mapping[str, Restored],
+    ) -> dict[str, MemberState]:
+        """The states of ``people`` before a batch whose first action of each member is
+        numbered ``first``: from snapshots where there are some, else from the log."""
+        states: dict[str, MemberState] = {}
+        rest: list[Person] = []
+        for person in people:
+            found = restored.get(person.member_id)
+            if found is None or found.badge_points is None:
+                rest.append(person)
+                continue
+            states[person.member_id] = restore_state(
+                connection,
+                person,
+                ruleset.catalogue,
+                ruleset.file.timezone,
+                ruleset_version=ruleset.version,
+                points=found.badge_points,
+                indexes=found.badge_indexes,
+                since=found.since,
+                received_since=[
+                    fact
+                    for fact in found.received_since
+                    if fact.seq < first.get(fact.member, fact.seq + 1)
+                ],
+            )
+        loaded = load_member_states(connection, ruleset, rest, before=first)
+        states.update((state.member_id, state) for state in loaded.values())
+        return states
 
     def backfill(
         self,

@@ -61,6 +61,7 @@ _SINCE = (
     .where(
         actions.c.member_pk == bindparam("pk"),
         actions.c.member_seq > bindparam("seq"),
+        actions.c.member_seq < bindparam("until"),
         NOT_REVOKED,
     )
     .order_by(actions.c.member_seq)
@@ -96,8 +97,11 @@ class Restored:
 def restore(
     connection: Connection, member_pk: int, member_id: str, seq: int, ruleset: Ruleset
 ) -> Restored | None:
-    """The member's state just before their action ``seq`` (the one being recorded),
-    from their snapshot, or ``None`` if there is no usable one."""
+    """The member's state just before their action ``seq`` (the first being recorded),
+    from their snapshot, or ``None`` if there is no usable one.
+
+    What colleagues aimed at the member is read up to now (:attr:`Restored.received_since`).
+    """
     prepared = _PREPARED.get
     row = prepared("read", connection, lambda: _READ).first(connection, {"pk": member_pk})
     if row is None or row[0] != ruleset.version or row[2] != FORMAT or row[1] >= seq:
@@ -124,7 +128,7 @@ def restore(
     later = [
         _fact(r, member_id)
         for r in prepared("since", connection, lambda: _SINCE).mappings(
-            connection, {"pk": member_pk, "seq": row[1]}
+            connection, {"pk": member_pk, "seq": row[1], "until": seq}
         )
     ]
     clock = ruleset.boards
@@ -271,3 +275,15 @@ def discard(connection: Connection, member_pks: Iterable[int] | None = None) -> 
             return
         statement = statement.where(member_snapshots.c.member_pk.in_(chosen))
     connection.execute(statement)
+
+
+def discard_aimed_at(connection: Connection, action_id: int) -> None:
+    """Delete the snapshot of the colleague the action ``action_id`` names, if any: it
+    counted the action among what they received."""
+    named = (
+        select(members.c.id)
+        .join(actions, actions.c.target == members.c.member_id)
+        .where(actions.c.id == action_id)
+        .scalar_subquery()
+    )
+    connection.execute(delete(member_snapshots).where(member_snapshots.c.member_pk == named))

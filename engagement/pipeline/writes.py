@@ -25,6 +25,7 @@ from engagement.pipeline import batch, recording, revocation, snapshots
 from engagement.pipeline.outcome import Outcome
 from engagement.pipeline.revocation import Revocation
 from engagement.pipeline.runtime import Runtime
+from engagement.pipeline.snapshots import Restored
 from engagement.pipeline.unit import AfterCommit
 from engagement.rules.ruleset import Ruleset
 
@@ -62,13 +63,23 @@ def record_many(
     with runtime.unit(session) as (connection, after_commit):
         ruleset = runtime.active(connection)
         written: list[tuple[Fact, int]] = []
+        kept = batch.Kept()
         runtime.recognition.lock_batch(connection, ruleset, parsed)
         awards = batch.record_batch(
-            connection, parsed, ruleset, create_members=create_members, written=written
+            connection, parsed, ruleset, create_members=create_members, written=written, kept=kept
         )
         awards, outcome = _recognise_batch(
-            runtime, connection, ruleset, awards, written, after_commit
+            runtime, connection, ruleset, awards, written, after_commit, kept.restored
         )
+        if written:
+            last = {fact.member: fact.seq for fact, _ in written}
+            for pk, entry in kept.entries.items():
+                state = outcome.states.get(pk)
+                if state is None or state.member_id not in last:
+                    continue
+                entry.seq = last[state.member_id]
+                if snapshots.due(entry, entry.seq, runtime.snapshot_every):
+                    snapshots.write(connection, pk, entry, state, ruleset)
         if notify:
             runtime.announcer.awards(
                 connection, after_commit, zip(parsed, awards, strict=True), ruleset
@@ -125,7 +136,7 @@ def _snapshot(
         return
     if not snapshots.due(entry, person.seq, runtime.snapshot_every):
         return
-    badges = outcome.state
+    badges = outcome.states.get(recorded.member_pk)
     if badges is None and not (ruleset.catalogue.empty and not ruleset.catalogue.levels):
         return  # badges were not evaluated: a snapshot without them would mislead
     snapshots.write(connection, recorded.member_pk, entry, badges, ruleset)
@@ -138,6 +149,7 @@ def _recognise_batch(
     awards: list[Award],
     written: list[tuple[Fact, int]],
     after_commit: list[AfterCommit],
+    restored: Mapping[str, Restored],
 ) -> tuple[list[Award], Outcome]:
     # New awards come in logging order, the order of ``written``.
     keys = [award.key for award in awards if not award.duplicate]
@@ -146,6 +158,7 @@ def _recognise_batch(
         ruleset,
         [(fact, action_id, key) for (fact, action_id), key in zip(written, keys, strict=True)],
         after_commit,
+        restored,
     )
     if not outcome.awarded:
         return awards, outcome
