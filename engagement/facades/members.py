@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engagement.core.limits import member_id as checked_id
 from engagement.exceptions import InvalidInputError
 from engagement.pipeline import privacy
 from engagement.pipeline.membership import upsert_member
@@ -34,17 +35,20 @@ class Members:
 
     def get(self, member_id: str, *, session: Session | None = None) -> Member | None:
         """The member, or ``None`` if the id was never enrolled."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return get_member(connection, member_id)
 
     def opt_in(self, member_id: str, *, session: Session | None = None) -> Member:
         """The member agrees to appear on public boards (from now, on all of them)."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return privacy.set_consent(connection, member_id, True)
 
     def opt_out(self, member_id: str, *, session: Session | None = None) -> Member:
         """The member leaves every public board at once; they keep their points and
         badges, and still see privately where they would stand."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return privacy.set_consent(connection, member_id, False)
 
@@ -53,10 +57,12 @@ class Members:
         pseudonym, their name, time zone, locale, texts and HR's reasons about them go,
         and colleagues' actions naming them name the pseudonym.  Points, badges and
         aggregates stay, anonymous.  Irreversible; the old id can join again as new."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return privacy.erase(connection, member_id)
 
     def export(self, member_id: str, *, session: Session | None = None) -> dict[str, Any]:
         """Everything held on one member, as JSON-ready data (right of access)."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return privacy.export(connection, member_id)

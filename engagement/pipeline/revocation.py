@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from engagement.core.limits import ID_LENGTH, REASON_LENGTH, checked
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
 from engagement.rules.board_clock import BoardClock
@@ -41,6 +42,14 @@ _LOCK = (
     .values(event_seq=members.c.event_seq + 1)
     .returning(members.c.event_seq)
 )
+
+
+def checked_request(key: object, reason: object) -> tuple[str, str]:
+    """``key`` and ``reason`` as they are stored (see :mod:`engagement.core.limits`), or
+    :class:`InvalidInputError` naming the field and its limit."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInputError("reason: say why the action is revoked; it is kept for audit")
+    return checked("key", key, ID_LENGTH), checked("reason", reason, REASON_LENGTH)
 
 
 def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) -> Revocation:

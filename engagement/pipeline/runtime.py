@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from engagement.badges.criteria import CriterionKindRegistry
+from engagement.core.limits import DEFAULT_LIMITS, Limits
 from engagement.pipeline.announcing import Announcer
 from engagement.pipeline.recognition import Recognition
 from engagement.pipeline.unit import AfterCommit, Transactions, Unit
@@ -33,6 +34,7 @@ class Runtime:
         *,
         history_cache_size: int,
         outbox: bool,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.database = database
         self.rule_kinds = rule_kinds
@@ -42,6 +44,7 @@ class Runtime:
         self.histories = HistoryCache(history_cache_size)
         self.recognition = Recognition(history_cache_size)
         self.announcer = Announcer(outbox=outbox)
+        self.limits = limits
 
     def unit(
         self, session: Session | None, *, on_rollback: Iterable[AfterCommit] = ()
