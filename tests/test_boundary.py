@@ -18,6 +18,7 @@ from engagement import (
     InvalidInputError,
     Limits,
     UnknownActionError,
+    UnknownMemberError,
 )
 from engagement.core.limits import MAX_COUNT
 from engagement.storage.tables import actions
@@ -404,3 +405,41 @@ def test_a_revocation_s_key_and_reason_are_checked(
     with pytest.raises(InvalidInputError, match="reason: say why the action is revoked"):
         engine_ab.revoke(action["key"], None)  # type: ignore[arg-type]
     assert row_counts(engine_ab) == before
+
+
+# -- targets -----------------------------------------------------------------------
+
+
+def _kudos(make_action: ActionFactory, target: str, member: str = "alice") -> dict[str, Any]:
+    return make_action(member=member, verb="kudos", target=target)
+
+
+def test_kudos_to_nobody_are_refused(
+    engine_ab: Engagement, make_action: ActionFactory, unchanged: Callable[[], None]
+) -> None:
+    message = (
+        "target: unknown member 'ghost'; an action can only be aimed at a member: "
+        r"add them with members.upsert\(\) first"
+    )
+    with pytest.raises(UnknownMemberError, match=message):
+        engine_ab.record(_kudos(make_action, "ghost"))
+    with pytest.raises(UnknownMemberError, match="target: unknown members 'ghost', 'zed'"):
+        engine_ab.record_many(
+            [_kudos(make_action, "bob"), _kudos(make_action, "zed"), _kudos(make_action, "ghost")]
+        )
+    unchanged()
+    assert engine_ab.ledger.points("alice") == 0
+    assert engine_ab.record(_kudos(make_action, "bob")).points > 0
+
+
+def test_an_import_creating_members_creates_the_colleagues_it_thanks(
+    engine_ab: Engagement, make_action: ActionFactory
+) -> None:
+    awards = engine_ab.record_many(
+        [_kudos(make_action, "dan", member="carol"), _kudos(make_action, "erin", member="bob")],
+        create_members=True,
+    )
+    assert all(award.points > 0 for award in awards)
+    for created in ("carol", "dan", "erin"):
+        member = engine_ab.members.get(created)
+        assert member is not None and member.opted_in is False

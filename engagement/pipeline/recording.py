@@ -33,6 +33,7 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
+from engagement.pipeline.kudos import check_targets
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import ACTIVE_VERSION, RulesetCache
@@ -125,6 +126,7 @@ def record_one(
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
+    check_targets(connection, (action,))
     # Locks are taken in member-id order, so two colleagues thanking each other at
     # the same instant cannot deadlock.
     target = _aimed_at(action, ruleset)
