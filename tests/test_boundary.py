@@ -443,3 +443,23 @@ def test_an_import_creating_members_creates_the_colleagues_it_thanks(
     for created in ("carol", "dan", "erin"):
         member = engine_ab.members.get(created)
         assert member is not None and member.opted_in is False
+
+
+# -- edges -------------------------------------------------------------------------
+
+
+def test_recording_a_revoked_key_again_says_it_was_revoked(
+    engine_ab: Engagement, make_action: ActionFactory
+) -> None:
+    revoked, kept = make_action(), make_action()
+    first = engine_ab.record(revoked)
+    second = engine_ab.record(kept)
+    engine_ab.revoke(revoked["key"], "spam")
+    before = row_counts(engine_ab)
+    again = engine_ab.record(revoked)
+    assert (again.duplicate, again.revoked, again.points) == (True, True, first.points)
+    assert first.revoked is False
+    many = engine_ab.record_many([kept, revoked, make_action()])
+    assert [(a.duplicate, a.revoked) for a in many] == [(True, False), (True, True), (False, False)]
+    assert row_counts(engine_ab)["engagement_actions"] == before["engagement_actions"] + 1
+    assert engine_ab.ledger.points("alice") == second.points + many[2].points

@@ -37,6 +37,8 @@ def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Sessio
     with runtime.unit(session) as (connection, after_commit):
         recorded = recording.record_one(connection, parsed, runtime.rulesets, runtime.histories)
         award = recorded.award
+        if award.duplicate:
+            award = revocation.marked_revoked(connection, [award])[0]
         if recorded.history is not None and recorded.member_pk is not None:
             after_commit.append(
                 partial(runtime.histories.put, recorded.member_pk, recorded.history)
@@ -70,6 +72,7 @@ def record_many(
         awards, outcome = _recognise_batch(
             runtime, connection, ruleset, awards, written, after_commit
         )
+        awards = revocation.marked_revoked(connection, awards)
         if notify:
             runtime.announcer.awards(
                 connection, after_commit, zip(parsed, awards, strict=True), ruleset
