@@ -225,7 +225,7 @@ def same_member(award: Award, action: Action) -> Award:
     """A key names one action: reusing it for another member is a client bug, not a retry."""
     if award.member != action.member:
         raise InvalidActionError(
-            f"key: already recorded for another member ({award.member!r}); "
+            "key: already recorded for another member; "
             "idempotency keys must be unique across the programme",
             key=action.key,
         )
