@@ -463,3 +463,40 @@ def test_recording_a_revoked_key_again_says_it_was_revoked(
     assert [(a.duplicate, a.revoked) for a in many] == [(True, False), (True, True), (False, False)]
     assert row_counts(engine_ab)["engagement_actions"] == before["engagement_actions"] + 1
     assert engine_ab.ledger.points("alice") == second.points + many[2].points
+
+
+ERASE_KEYS = """
+timezone: Europe/Paris
+privacy: {erase_keys: true}
+verbs:
+  share: {points: 10}
+  kudos: {points: 5, target: required, content: none}
+"""
+
+
+@pytest.mark.parametrize("erase_keys", [True, False])
+def test_erasure_replaces_keys_where_the_rule_file_says_so(
+    database_url: str, make_action: ActionFactory, erase_keys: bool
+) -> None:
+    rules = ERASE_KEYS if erase_keys else ERASE_KEYS.replace("true", "false")
+    with Engagement(database_url, outbox=True) as engine:
+        engine.create_schema()
+        engine.activate_rules(engine.load_rules_text(rules))
+        for member in ("alice@corp.example", "bob@corp.example"):
+            engine.members.upsert(member)
+        own = engine.record(make_action(member="alice@corp.example", key="alice@corp.example:1"))
+        thanks = engine.record(
+            _kudos(make_action, "alice@corp.example", member="bob@corp.example")
+            | {"key": "bob@corp.example thanks alice@corp.example"}
+        )
+        other = engine.record(make_action(member="bob@corp.example", key="bob-2"))
+        erasure = engine.members.erase("alice@corp.example")
+        with engine.database.connect() as connection:
+            keys = set(connection.execute(sa.select(actions.c.key)).scalars())
+        messages = [m.payload for m in engine.outbox.messages()]
+    assert other.key in keys
+    assert (own.key in keys, thanks.key in keys) == (not erase_keys, not erase_keys)
+    assert erasure.keys_replaced == (2 if erase_keys else 0)
+    if erase_keys:
+        assert sorted(k for k in keys if k.startswith("erased-")) == sorted(keys - {other.key})
+        assert "alice@corp.example" not in repr(messages)
