@@ -33,6 +33,7 @@ from engagement.badges import (
 )
 from engagement.core.actions import Action, Content, Metrics
 from engagement.core.facts import Fact, Step
+from engagement.core.limits import Limits
 from engagement.core.scoring import Award
 from engagement.engine import Engagement
 from engagement.exceptions import (
@@ -87,6 +88,7 @@ __all__ = [
     "LedgerEntry",
     "LevelReached",
     "LevelStatus",
+    "Limits",
     "Measure",
     "Member",
     "Metric",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engagement.badges.criteria import CriterionKindRegistry
 from engagement.badges.kinds import default_criteria
 from engagement.core.actions import Action
+from engagement.core.limits import DEFAULT_LIMITS, Limits
 from engagement.core.scoring import Award
 from engagement.exceptions import InvalidInputError
 from engagement.facades import Analytics, Badges, Boards, Ledger, Members, Outbox
@@ -59,8 +60,11 @@ class Engagement:
     of their actions in the action's own transaction (0 writes none; see
     :mod:`engagement.pipeline.snapshots`).  With ``outbox=True`` every event the
     signals announce is also written to the outbox table, in the same transaction,
-    for :meth:`Outbox.drain` to deliver to other systems.  :meth:`close`, or leaving
-    a ``with`` block, releases the connection pool if the engine created it from a URL.
+    for :meth:`Outbox.drain` to deliver to other systems.  ``limits`` sets what the
+    engine accepts where a host may need other bounds than the defaults (topics per
+    content, the dates actions may carry; see :class:`engagement.Limits`).
+    :meth:`close`, or leaving a ``with`` block, releases the connection pool if the
+    engine created it from a URL.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class Engagement:
         history_cache_size: int = 4096,
         outbox: bool = False,
         snapshot_every: int = EVERY,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         if (
             not isinstance(history_cache_size, int)
@@ -92,6 +97,8 @@ class Engagement:
             )
         if not isinstance(outbox, bool):
             raise InvalidInputError(f"outbox: True or False, not {outbox!r}")
+        if not isinstance(limits, Limits):
+            raise InvalidInputError(f"limits: an engagement.Limits, not {limits!r}")
         self._owns_database = not isinstance(database, Engine)
         self.database = (
             database if isinstance(database, Engine) else create_database_engine(database)
@@ -107,7 +114,10 @@ class Engagement:
             history_cache_size=history_cache_size,
             outbox=outbox,
             snapshot_every=snapshot_every,
+            limits=limits,
         )
+        self.limits = limits
+        """What the engine accepts (see :class:`~engagement.core.limits.Limits`)."""
         self.members = Members(runtime)
         """Enrolment, consent, erasure and export (:class:`~engagement.facades.Members`)."""
         self.badges = Badges(runtime)

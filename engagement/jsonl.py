@@ -38,9 +38,9 @@ def read_actions(
     """``(line number, action)`` from a JSONL file of actions.
 
     A bad line raises :class:`InvalidActionError` as ``FILE:LINE: message``, or is
-    given to ``on_invalid`` and left out.  Besides the action's own validation, a line
-    must be UTF-8, nest less deeply than Python's recursion limit, give an ``at`` in
-    :data:`YEARS` and hold no NUL character (PostgreSQL refuses them).
+    given to ``on_invalid`` and left out.  Besides the action's own validation (the
+    engine's boundary, :mod:`engagement.core.limits`), a line must be UTF-8 and nest
+    less deeply than Python's recursion limit.
     """
     for number, parsed in parsed_lines(path):
         if isinstance(parsed, Action):
@@ -98,28 +98,7 @@ def _action(raw: bytes) -> Action:
         action = parse_action_json(text)
     except RecursionError:
         raise InvalidActionError("action: JSON nested too deeply") from None
-    if action.at.year not in YEARS:
-        raise InvalidActionError(
-            f"at: year {action.at.year} is out of range; "
-            f"give a date between the years {YEARS.start} and {YEARS.stop - 1}",
-            key=action.key,
-        )
-    if any("\x00" in text for text in _texts(action.model_dump())):
-        raise InvalidActionError(
-            "a text holds a NUL character (\\u0000), which databases refuse", key=action.key
-        )
     return action
-
-
-def _texts(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _texts(item)
 
 
 def load_members(

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from engagement import DEFAULT_RULES_PATH, Engagement
+from engagement.storage.tables import metadata
 
 PG_URL = os.environ.get(
     "ENGAGEMENT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -323,3 +324,14 @@ def act() -> Act:
         return action
 
     return build
+
+
+def row_counts(engine: Engagement) -> dict[str, int]:
+    """Rows in each of the engine's tables: what a refused input must leave unchanged."""
+    with engine.database.connect() as connection:
+        return {
+            table.name: connection.execute(
+                sa.select(sa.func.count()).select_from(table)
+            ).scalar_one()
+            for table in metadata.sorted_tables
+        }

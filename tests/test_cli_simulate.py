@@ -240,7 +240,7 @@ def test_skip_invalid_reports_each_bad_line_in_order_and_writes_the_rest(
         f"{members}:1: team: a string or null",
         f"{actions}:2: action 'new-2': verb: unknown verb 'dance'; known: post, training",
         f"{actions}:3: action: Invalid JSON: expected ident at line 1 column 2",
-        f"{actions}:5: action 'live-1': key: already recorded for another member ('alice'); "
+        f"{actions}:5: action 'live-1': key: already recorded for another member; "
         "idempotency keys must be unique across the programme",
         f"{actions}:6: action 'new-6': at: needs a time zone offset, "
         "e.g. 2026-07-01T09:00:00+02:00",
@@ -260,7 +260,7 @@ def test_skip_invalid_counts_the_bad_lines_in_json(
     assert (json.loads(out)["actions"], json.loads(out)["skipped"]) == (1, 2)
     assert err.splitlines() == [
         f"{actions}:2: action: Input should be an object",
-        f"{actions}:3: action 'a-1': key: already recorded for another member ('alice'); "
+        f"{actions}:3: action 'a-1': key: already recorded for another member; "
         "idempotency keys must be unique across the programme",
     ]
 

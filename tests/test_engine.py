@@ -71,7 +71,7 @@ BAD_ACTIONS: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"text": "x" * 5001}, InvalidActionError, "text: 5001 characters, more than the limit"),
     ({"content": None}, InvalidActionError, "content: a 'share' action needs content"),
     ({"colour": "red"}, InvalidActionError, "colour: unknown field"),
-    ({"key": ""}, InvalidActionError, "key: String should have at least 1 character"),
+    ({"key": ""}, InvalidActionError, "key: must not be empty"),
     ({"verb": "kudos", "content": None, "channel": None}, InvalidActionError, "target: a 'kudos'"),
     ({"target": "bob"}, InvalidActionError, "target: a 'share' action has no target"),
     ({"content": {"id": "c", "kind": "x", "extra": 1}}, InvalidActionError, "content.extra"),
@@ -242,13 +242,18 @@ def test_a_key_reused_for_another_member_is_refused(
 ) -> None:
     action = make_action(key="shared-key")
     alice.record(action)
-    message = r"action 'shared-key': key: already recorded for another member \('alice'\)"
-    with pytest.raises(InvalidActionError, match=message):
+    message = (
+        "action 'shared-key': key: already recorded for another member; "
+        "idempotency keys must be unique across the programme"
+    )
+    with pytest.raises(InvalidActionError, match=message) as raised:
         alice.record({**action, "member": "bob"})
+    assert "alice" not in str(raised.value)  # the owner of a key is nobody else's business
     with pytest.raises(InvalidActionError, match=message):
         alice.record_many([make_action(member="bob"), {**action, "member": "bob"}])
-    with pytest.raises(InvalidActionError, match=r"another member \('bob'\)"):
+    with pytest.raises(InvalidActionError, match="another member;") as raised:
         alice.record_many([make_action(member="bob", key="k"), make_action(key="k")])
+    assert "bob" not in str(raised.value)
     assert counts(alice)[:2] == (1, 1)
 
 
@@ -299,8 +304,10 @@ def test_a_database_without_tables_says_so_inside_the_callers_session(
 
 
 def test_other_database_errors_are_not_mistaken_for_missing_tables(alice: Engagement) -> None:
+    with alice.database.begin() as connection:  # the table is there, a column is not
+        connection.execute(sa.text("ALTER TABLE engagement_ledger RENAME COLUMN points TO pts"))
     with pytest.raises(sa.exc.DBAPIError) as caught:
-        alice.ledger.points(object())  # type: ignore[arg-type]  # the driver cannot send it
+        alice.ledger.points("alice")
     assert not isinstance(caught.value, NotConfiguredError)
 
 

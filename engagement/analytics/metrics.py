@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, select
 
 from engagement.analytics.tables import metric_reports
+from engagement.core.limits import DEFAULT_LIMITS, ID_LENGTH, Limits, checked, count_problem
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.storage.tables import actions, members
 
@@ -34,24 +35,23 @@ class MetricsReport:
     reported_at: datetime
 
 
-def _checked(counters: Mapping[str, object], at: datetime | None) -> dict[str, int | None]:
-    """The counters as ints, or :class:`InvalidInputError` naming each bad field."""
-    problems = []
-    values: dict[str, int | None] = {}
-    for name in COUNTERS:
-        value = counters[name]
-        if value is None:
-            values[name] = None
-        elif isinstance(value, bool) or not isinstance(value, int):
-            problems.append(f"{name}: a whole number, not {value!r}")
-        elif value < 0:
-            problems.append(f"{name}: a count, 0 or more, not {value}")
-        else:
-            values[name] = value
+def _checked(
+    counters: Mapping[str, object], at: object, limits: Limits, now: datetime
+) -> dict[str, int | None]:
+    """The counters as ints, or :class:`InvalidInputError` naming each bad field and
+    its limit (counters from 0 to 2**53; ``at`` within ``limits``)."""
+    problems = [
+        problem
+        for name in COUNTERS
+        if counters[name] is not None and (problem := count_problem(name, counters[name]))
+    ]
+    values = {name: int(v) if isinstance(v, int) else None for name, v in counters.items()}
     if not problems and all(value is None for value in values.values()):
         problems.append("metrics: give at least one of impressions, clicks or reactions")
     if at is not None and (not isinstance(at, datetime) or at.tzinfo is None):
         problems.append("at: an aware datetime (with a time zone), when the network counted")
+    elif at is not None and (late := limits.instant_problem("at", at, now)):
+        problems.append(late)
     if problems:
         raise InvalidInputError("; ".join(problems))
     return values
@@ -65,15 +65,21 @@ def report_metrics(
     clicks: object = None,
     reactions: object = None,
     at: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> MetricsReport:
     """Append a report of the counters given for the action logged under ``key``.
 
-    Raises :class:`InvalidInputError` for a negative or non-integer counter, an empty
-    report or a naive ``at``, and :class:`UnknownActionError` for a key never
-    recorded; nothing is written then.  ``at`` (default: now) is when the network
-    counted, which orders reports that arrive out of order.
+    Raises :class:`InvalidInputError` for a counter that is not a whole number from 0
+    to 2**53, an empty report, a bad key or an ``at`` that is naive or outside
+    ``limits``, and :class:`UnknownActionError` for a key never recorded; nothing is
+    written then.  ``at`` (default: now) is when the network counted, which orders
+    reports that arrive out of order.
     """
-    values = _checked({"impressions": impressions, "clicks": clicks, "reactions": reactions}, at)
+    now = datetime.now(UTC)
+    key = checked("key", key, ID_LENGTH)
+    values = _checked(
+        {"impressions": impressions, "clicks": clicks, "reactions": reactions}, at, limits, now
+    )
     found = connection.execute(
         select(actions.c.id, members.c.member_id)
         .join(members, members.c.id == actions.c.member_pk)
@@ -83,7 +89,6 @@ def report_metrics(
         raise UnknownActionError(
             f"no action was recorded with key {key!r}; record it before reporting its reach"
         )
-    now = datetime.now(UTC)
     reported_at = (at or now).astimezone(UTC)
     connection.execute(
         metric_reports.insert(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Case,
     ColumnElement,
     Connection,
@@ -114,7 +115,8 @@ def counted_actions(connection: Connection, scope: Scope) -> list[ActionRow]:
             actions.c.content_kind,
             cast(actions.c.topics, Text),
             actions.c.distinct_own_words,
-            *(actions.c.metrics[name].as_integer() for name in COUNTERS),
+            # BIGINT: counters go up to 2**53, past PostgreSQL's INTEGER.
+            *(cast(actions.c.metrics[name].as_string(), BigInteger) for name in COUNTERS),
         )
         .join(members, members.c.id == actions.c.member_pk)
         .where(scope.actions_filter())

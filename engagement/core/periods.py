@@ -30,7 +30,7 @@ def zone(name: str) -> ZoneInfo:
     """The time zone called ``name``; raises :class:`InvalidInputError` if unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInputError(
             f"unknown time zone {name!r}: use an IANA name such as 'Europe/Paris'"
         ) from exc

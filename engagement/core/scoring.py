@@ -15,7 +15,9 @@ class Award:
     """Points awarded for one action, with the steps that explain them.
 
     ``duplicate`` is true when the action's key had already been recorded: the award
-    is then the one given the first time, and nothing new was written.
+    is then the one given the first time, and nothing new was written.  ``revoked``
+    is true on such a duplicate when the action has been revoked since: its points
+    were taken back, and recording the key again does not restore them.
     """
 
     key: str
@@ -28,6 +30,7 @@ class Award:
     badges: tuple[BadgeAwarded, ...] = ()
     """Badges (or tiers) the action earned anyone: its member, or the colleague it
     thanked.  Empty for a duplicate."""
+    revoked: bool = False
 
     def __init__(
         self,
@@ -39,6 +42,7 @@ class Award:
         ruleset_version: int | None = None,
         duplicate: bool = False,
         badges: tuple[BadgeAwarded, ...] = (),
+        revoked: bool = False,
     ) -> None:
         # The dataclass's own __init__ sets each field through object.__setattr__ (the
         # class is frozen), which costs twice as much as the slots' own setters, and
@@ -52,6 +56,7 @@ class Award:
         _SET_RULESET_VERSION(self, ruleset_version)
         _SET_DUPLICATE(self, duplicate)
         _SET_BADGES(self, badges)
+        _SET_REVOKED(self, revoked)
 
     @property
     def summary(self) -> str:
@@ -76,6 +81,7 @@ class Award:
     _SET_RULESET_VERSION,
     _SET_DUPLICATE,
     _SET_BADGES,
+    _SET_REVOKED,
 ) = (vars(Award)[each.name].__set__ for each in fields(Award))  # a new field fails here
 
 

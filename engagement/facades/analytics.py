@@ -10,6 +10,7 @@ from engagement.analytics import metrics
 from engagement.analytics.metrics import MetricsReport
 from engagement.analytics.model import ProgrammeReport
 from engagement.analytics.report import build_report
+from engagement.core.limits import NAME_LENGTH, checked
 from engagement.pipeline.runtime import Runtime
 
 
@@ -35,12 +36,19 @@ class Analytics:
         the network counted; default now) replaces earlier ones and the metrics the
         action was logged with.  The action log is not changed.  Raises
         :class:`engagement.UnknownActionError` for an unknown key and
-        :class:`engagement.InvalidInputError` for a negative or non-integer counter;
+        :class:`engagement.InvalidInputError` for a counter that is not a whole number
+        from 0 to 2**53 or an ``at`` outside the engine's :class:`engagement.Limits`;
         nothing is written then.
         """
         with self._runtime.unit(session) as (connection, _):
             return metrics.report_metrics(
-                connection, key, impressions=impressions, clicks=clicks, reactions=reactions, at=at
+                connection,
+                key,
+                impressions=impressions,
+                clicks=clicks,
+                reactions=reactions,
+                at=at,
+                limits=self._runtime.limits,
             )
 
     def report(
@@ -75,7 +83,7 @@ class Analytics:
                 start=start,
                 end=end,
                 season=season,
-                team=team,
+                team=checked("team", team, NAME_LENGTH, optional=True),
                 by_team=by_team,
                 top=top,
             )

@@ -19,6 +19,8 @@ from engagement.badges.evaluation import (
     next_badges,
 )
 from engagement.core.events import BadgeAwarded, BadgeRevoked
+from engagement.core.limits import NAME_LENGTH, REASON_LENGTH, checked, cleaned
+from engagement.core.limits import member_id as checked_id
 from engagement.pipeline import badge_admin
 from engagement.pipeline.outcome import Outcome
 from engagement.pipeline.runtime import Runtime
@@ -44,6 +46,7 @@ class Badges:
         Texts are in ``locale`` (default: the member's, then the rule file's).
         Secret badges only appear once earned.
         """
+        member_id = checked_id(member_id)
         runtime = self._runtime
         with runtime.unit(session) as (connection, _):
             ruleset = runtime.active(connection)
@@ -65,6 +68,7 @@ class Badges:
 
     def earned(self, member_id: str, *, session: Session | None = None) -> list[str]:
         """The badges the member holds, as ``id`` or ``id:tier`` (highest tier held)."""
+        member_id = checked_id(member_id)
         runtime = self._runtime
         with runtime.unit(session) as (connection, _):
             state, _ = runtime.recognition.read_state(
@@ -76,6 +80,7 @@ class Badges:
         self, member_id: str, *, locale: str | None = None, session: Session | None = None
     ) -> LevelStatus:
         """The member's level from cumulative points, and what the next one takes."""
+        member_id = checked_id(member_id)
         runtime = self._runtime
         with runtime.unit(session) as (connection, _):
             state, _ = runtime.recognition.read_state(
@@ -87,6 +92,7 @@ class Badges:
         self, member_id: str, *, locale: str | None = None, session: Session | None = None
     ) -> list[ChallengeProgress]:
         """The challenges open to the member's team, with the member's progress."""
+        member_id = checked_id(member_id)
         runtime = self._runtime
         with runtime.unit(session) as (connection, _):
             state, tz = runtime.recognition.read_state(
@@ -100,6 +106,7 @@ class Badges:
         """A team's progress on a challenge: members, completions, their sum."""
         with self._runtime.unit(session) as (connection, _):
             ruleset = self._runtime.active(connection)
+            team = checked("team", team, NAME_LENGTH)
             return badge_admin.team_progress(connection, ruleset, challenge_id, team)
 
     def award_pending(
@@ -119,7 +126,7 @@ class Badges:
         runtime = self._runtime
         with runtime.unit(session) as (connection, after_commit):
             ruleset = runtime.active(connection)
-            chosen = list(members) if members is not None else None
+            chosen = [checked_id(m) for m in members] if members is not None else None
             outcome = runtime.recognition.backfill(connection, ruleset, chosen, after_commit)
             if notify:
                 runtime.announcer.outcome(connection, after_commit, outcome)
@@ -136,6 +143,8 @@ class Badges:
     ) -> BadgeAwarded:
         """Award a badge by hand (a ``manual`` badge, or any badge HR sees fit), with a
         reason kept for audit.  Granting a badge already held writes nothing."""
+        member_id = checked_id(member_id)
+        reason = cleaned("reason", reason, REASON_LENGTH)
         runtime = self._runtime
         with runtime.unit(session) as (connection, after_commit):
             award, new = badge_admin.grant_badge(
@@ -166,6 +175,8 @@ class Badges:
 
         The awards stay on record with their revocation; nothing is deleted.
         """
+        member_id = checked_id(member_id)
+        reason = cleaned("reason", reason, REASON_LENGTH)
         runtime = self._runtime
         with runtime.unit(session) as (connection, after_commit):
             revoked = badge_admin.revoke_badge(

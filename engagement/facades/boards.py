@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from engagement.core.limits import GROUP_LENGTH, NAME_LENGTH, checked, cleaned
+from engagement.core.limits import member_id as checked_id
 from engagement.leaderboards import boards
 from engagement.leaderboards.ranking import Scope
 from engagement.leaderboards.rebuild import RebuildReport, rebuild
@@ -43,7 +45,10 @@ class Boards:
         channels and topics).  Only members who opted in appear.  ``reveal`` gives
         every entry its exact rank, whatever the rule file's ``exact_ranks`` lets
         members see: for HR's reports, not for pages members read."""
-        scope = Scope(team, group)
+        scope = Scope(
+            checked("team", team, NAME_LENGTH, optional=True),
+            checked("group", group, GROUP_LENGTH, optional=True),
+        )
         with self._runtime.unit(session) as (connection, _):
             ruleset = self._runtime.active(connection)
             return boards.leaderboard(
@@ -67,7 +72,11 @@ class Boards:
         """Where a member stands ("around me"): their rank or band, percentile, the
         ``k`` members above and below, and how many take part.  A member who has not
         opted in gets where they would stand, for their eyes only."""
-        scope = Scope(team, group)
+        member_id = checked_id(member_id)
+        scope = Scope(
+            checked("team", team, NAME_LENGTH, optional=True),
+            checked("group", group, GROUP_LENGTH, optional=True),
+        )
         with self._runtime.unit(session) as (connection, _):
             ruleset = self._runtime.active(connection)
             return boards.neighbourhood(
@@ -79,8 +88,10 @@ class Boards:
     ) -> int:
         """Make ``member_ids`` the whole membership of a custom group with its own
         boards (a region, a pilot cohort); returns its size.  An empty list empties it."""
+        group_id = cleaned("group_id", group_id, GROUP_LENGTH)
+        ids = [checked_id(member_id) for member_id in member_ids]
         with self._runtime.unit(session) as (connection, _):
-            return boards.set_group(connection, group_id, member_ids)
+            return boards.set_group(connection, group_id, ids)
 
     def rebuild(self, *, check: bool = False, session: Session | None = None) -> RebuildReport:
         """Recompute every board's score rows from the ledger; with ``check``, only

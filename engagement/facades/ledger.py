@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engagement.core.limits import member_id as checked_id
 from engagement.pipeline.runtime import Runtime
 from engagement.storage.tables import actions, ledger, members
 
@@ -52,6 +53,7 @@ class Ledger:
 
     def points(self, member_id: str, *, session: Session | None = None) -> int:
         """The member's current total: awards, adjustments and revocations."""
+        member_id = checked_id(member_id)
         with self._runtime.unit(session) as (connection, _):
             return int(
                 connection.execute(
@@ -75,6 +77,8 @@ class Ledger:
         self, member_id: str | None = None, *, session: Session | None = None
     ) -> list[LedgerEntry]:
         """Ledger entries in the order they were written, for one member or all."""
+        if member_id is not None:
+            member_id = checked_id(member_id)
         query = _ENTRIES if member_id is None else _ENTRIES.where(members.c.member_id == member_id)
         with self._runtime.unit(session) as (connection, _):
             return [LedgerEntry(*row) for row in connection.execute(query)]

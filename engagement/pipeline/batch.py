@@ -31,6 +31,7 @@ from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import snapshots
+from engagement.pipeline.kudos import check_targets, colleagues
 from engagement.pipeline.recording import (
     FAR_FUTURE,
     INSERT_LEDGER,
@@ -92,9 +93,12 @@ def record_batch(
     keys = list(dict.fromkeys(action.key for action in batch))
     if not keys:
         return []
-    locked = _lock_members(
-        connection, sorted({action.member for action in batch}), create_members=create_members
-    )
+    names = {action.member for action in batch}
+    if create_members:
+        names |= colleagues(batch)  # the colleagues an import thanks are created too
+    else:
+        check_targets(connection, batch)
+    locked = _lock_members(connection, sorted(names), create_members=create_members)
     # Read only now: whoever logs a key for one of these members holds that member's
     # lock while doing so, so every such action has committed and is visible here.
     known = existing_awards(connection, keys)

@@ -2,16 +2,22 @@
 
 Which verbs name a colleague is the rule file's decision (``target: required`` or
 ``optional`` in a verb's spec), so the engine never hard-codes a ``kudos`` verb.
-An action aimed at its own member thanks nobody and announces nothing.
+An action aimed at its own member thanks nobody and announces nothing, and one
+aimed at an id the engine does not know is refused: points for thanking nobody.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from engagement.core.actions import Action
+from engagement.exceptions import UnknownMemberError
 from engagement.rules.ruleset import Ruleset
+from engagement.storage.members import missing_members
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +45,28 @@ def kudos_in(action: Action, ruleset: Ruleset) -> KudosGiven | None:
     if spec is None or spec.target == "none":
         return None
     return KudosGiven(action.key, action.member, target, action.verb, action.at, action.text)
+
+
+def colleagues(actions: Iterable[Action]) -> set[str]:
+    """The members ``actions`` are aimed at, besides their own members."""
+    return {a.target for a in actions if a.target is not None and a.target != a.member}
+
+
+def check_targets(connection: Connection, actions: Iterable[Action]) -> None:
+    """Refuse actions aimed at an id that names no member, before anything is written.
+
+    A plain read: member rows are never deleted, only renamed by an erasure.
+    """
+    batch = list(actions)
+    named = colleagues(batch)
+    if not named:
+        return
+    missing = missing_members(connection, sorted(named))
+    if missing:
+        first = next(a for a in batch if a.target in missing)
+        shown = ", ".join(map(repr, missing[:10]))
+        raise UnknownMemberError(
+            f"target: unknown member{'s' if len(missing) > 1 else ''} {shown}; an action "
+            "can only be aimed at a member: add them with members.upsert() first",
+            key=first.key,
+        )

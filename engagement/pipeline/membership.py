@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engagement.core.periods import zone
-from engagement.exceptions import InvalidInputError
+from engagement.core.limits import member_fields
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
 from engagement.storage.members import Member, get_member
@@ -32,24 +31,21 @@ def upsert_member(
     timezone: str | None = _UNSET,
     locale: str | None = _UNSET,
 ) -> Member:
-    """Create the member or update the fields given; fields not passed are kept."""
-    if not isinstance(member_id, str) or not 0 < len(member_id) <= 255:
-        raise InvalidInputError("member_id: a non-empty string of at most 255 characters")
-    if timezone is not _UNSET and timezone is not None:
-        zone(timezone)
-    changes = {
-        name: value
-        for name, value in {
-            "display_name": display_name,
-            "team": team,
-            "opted_in": opted_in,
-            "timezone": timezone,
-            "locale": locale,
-        }.items()
-        if value is not _UNSET
+    """Create the member or update the fields given; fields not passed are kept.
+
+    Every field is checked (and its text normalised) before anything is written:
+    :class:`~engagement.exceptions.InvalidInputError` lists each bad one with its limit.
+    """
+    given = {
+        "display_name": display_name,
+        "team": team,
+        "opted_in": opted_in,
+        "timezone": timezone,
+        "locale": locale,
     }
-    if "opted_in" in changes and not isinstance(changes["opted_in"], bool):
-        raise InvalidInputError("opted_in: true or false")
+    member_id, changes = member_fields(
+        member_id, {name: value for name, value in given.items() if value is not _UNSET}
+    )
     dialect = connection.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {"member_id": member_id, "created_at": datetime.now(UTC), "event_seq": 0}

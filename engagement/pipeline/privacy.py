@@ -6,7 +6,10 @@ identifies the person (their id, name, time zone, locale, the texts they wrote, 
 reasons HR typed about them) and keeps the numbers, so programme aggregates and
 other members' totals do not change: the erased member's rows live on under a
 random pseudonym that nothing links back to the person.  Outbox messages about
-the member are dropped.  Erasure is the one case
+the member are dropped.  Where the rule file sets ``privacy: {erase_keys: true}``
+(hosts whose action keys embed names or addresses), the keys of the member's
+actions and of colleagues' actions aimed at them are replaced by random ones too.
+Erasure is the one case
 where append-only tables are edited; it is the law's exception, not a revocation.
 """
 
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 
 from engagement.analytics.tables import metric_reports
 from engagement.badges.tables import badge_awards, badge_revocations, challenge_completions
@@ -43,6 +46,8 @@ class Erasure:
     pseudonym: str
     texts_removed: int
     mentions_replaced: int
+    keys_replaced: int = 0
+    """Action keys replaced by random ones (only with ``privacy.erase_keys``)."""
 
 
 def set_consent(connection: Connection, member_id: str, opted_in: bool) -> Member:
@@ -61,8 +66,9 @@ def set_consent(connection: Connection, member_id: str, opted_in: bool) -> Membe
     return found
 
 
-def erase(connection: Connection, member_id: str) -> Erasure:
-    """Erase ``member_id``'s personal data, keeping anonymous aggregates (see module)."""
+def erase(connection: Connection, member_id: str, *, erase_keys: bool = False) -> Erasure:
+    """Erase ``member_id``'s personal data, keeping anonymous aggregates (see module);
+    with ``erase_keys``, the keys of the actions by or aimed at the member too."""
     pk = _pk(connection, member_id)
     pseudonym = f"{ERASED_PREFIX}{uuid.uuid4().hex}"
     namers = set(
@@ -75,6 +81,7 @@ def erase(connection: Connection, member_id: str) -> Erasure:
     if connection.dialect.name == "postgresql":
         locked = locked.order_by(lock_order("postgresql")).with_for_update()
     connection.execute(locked).all()
+    renamed = _replace_keys(connection, pk, member_id) if erase_keys else {}
     connection.execute(
         update(members)
         .where(members.c.id == pk)
@@ -115,24 +122,54 @@ def erase(connection: Connection, member_id: str) -> Erasure:
     connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
     # Texts, fingerprints and targets changed: snapshots derived from them go.
     snapshots.discard(connection, namers | {pk})
-    _forget_messages(connection, member_id, pseudonym)
+    snapshots.discard_aimed_by(connection, pk)
+    _forget_messages(connection, member_id, {member_id: pseudonym, **renamed})
     scorebook.member_changed(connection, pk, Owner(_team(connection, pk), False))
-    return Erasure(member_id, pseudonym, int(texts or 0), len(named))
+    return Erasure(member_id, pseudonym, int(texts or 0), len(named), len(renamed))
 
 
-def _forget_messages(connection: Connection, member_id: str, pseudonym: str) -> None:
+_NEW_KEY = (
+    update(actions).where(actions.c.id == bindparam("action_id")).values(key=bindparam("new_key"))
+)
+
+
+def _replace_keys(connection: Connection, pk: int, member_id: str) -> dict[str, str]:
+    """Give the actions by or aimed at the member random keys; old key to new."""
+    found = connection.execute(
+        select(actions.c.id, actions.c.key).where(
+            or_(actions.c.member_pk == pk, actions.c.target == member_id)
+        )
+    ).all()
+    renamed = {key: f"{ERASED_PREFIX}{uuid.uuid4().hex}" for _, key in found}
+    if found:
+        connection.execute(
+            _NEW_KEY, [{"action_id": id_, "new_key": renamed[key]} for id_, key in found]
+        )
+    return renamed
+
+
+def _forget_messages(connection: Connection, member_id: str, renamed: dict[str, str]) -> None:
     """Drop the outbox messages about the member (news of an erased person must not
-    go out) and name the pseudonym in colleagues' messages that mention them."""
+    go out) and, in colleagues' messages, replace each value in ``renamed`` (the
+    member's id, replaced keys) by its new one."""
     connection.execute(delete(outbox).where(outbox.c.member_id == member_id))
-    quoted = json.dumps(member_id)
     for message_id, payload in connection.execute(select(outbox.c.id, outbox.c.payload)).all():
-        text = json.dumps(payload)
-        if quoted in text:
+        rewritten = _renamed(payload, renamed)
+        if rewritten != payload:
             connection.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id)
-                .values(payload=json.loads(text.replace(quoted, json.dumps(pseudonym))))
+                update(outbox).where(outbox.c.id == message_id).values(payload=rewritten)
             )
+
+
+def _renamed(value: Any, renamed: dict[str, str]) -> Any:
+    """``value`` (decoded JSON) with every string in ``renamed``, key or value, replaced."""
+    if isinstance(value, str):
+        return renamed.get(value, value)
+    if isinstance(value, list):
+        return [_renamed(item, renamed) for item in value]
+    if isinstance(value, dict):
+        return {renamed.get(k, k): _renamed(v, renamed) for k, v in value.items()}
+    return value
 
 
 def _rewrite_explanations(

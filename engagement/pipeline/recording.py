@@ -34,6 +34,7 @@ from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
 from engagement.pipeline import snapshots
+from engagement.pipeline.kudos import check_targets
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
@@ -130,6 +131,7 @@ def record_one(
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
+    check_targets(connection, (action,))
     # Locks are taken in member-id order, so two colleagues thanking each other at
     # the same instant cannot deadlock.
     target = _aimed_at(action, ruleset)
@@ -245,7 +247,7 @@ def same_member(award: Award, action: Action) -> Award:
     """A key names one action: reusing it for another member is a client bug, not a retry."""
     if award.member != action.member:
         raise InvalidActionError(
-            f"key: already recorded for another member ({award.member!r}); "
+            "key: already recorded for another member; "
             "idempotency keys must be unique across the programme",
             key=action.key,
         )

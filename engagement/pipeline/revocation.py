@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from engagement.core.limits import ID_LENGTH, REASON_LENGTH, checked
+from engagement.core.scoring import Award
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
 from engagement.pipeline import snapshots
@@ -42,6 +45,36 @@ _LOCK = (
     .values(event_seq=members.c.event_seq + 1)
     .returning(members.c.event_seq)
 )
+
+
+def checked_request(key: object, reason: object) -> tuple[str, str]:
+    """``key`` and ``reason`` as they are stored (see :mod:`engagement.core.limits`), or
+    :class:`InvalidInputError` naming the field and its limit."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInputError("reason: say why the action is revoked; it is kept for audit")
+    return checked("key", key, ID_LENGTH), checked("reason", reason, REASON_LENGTH)
+
+
+def marked_revoked(connection: Connection, awards: Sequence[Award]) -> list[Award]:
+    """``awards`` with ``revoked`` set on the duplicates whose action was revoked since:
+    recording a revoked key again says so rather than show points the member no
+    longer has."""
+    keys = sorted({award.key for award in awards if award.duplicate})
+    revoked: set[str] = set()
+    for start in range(0, len(keys), 500):
+        revoked.update(
+            connection.execute(
+                select(actions.c.key)
+                .join(revocations, revocations.c.action_id == actions.c.id)
+                .where(actions.c.key.in_(keys[start : start + 500]))
+            ).scalars()
+        )
+    if not revoked:
+        return list(awards)
+    return [
+        replace(award, revoked=True) if award.duplicate and award.key in revoked else award
+        for award in awards
+    ]
 
 
 def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) -> Revocation:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from engagement.badges.criteria import CriterionKindRegistry
+from engagement.core.limits import DEFAULT_LIMITS, Limits
 from engagement.pipeline.announcing import Announcer
 from engagement.pipeline.recognition import Recognition
 from engagement.pipeline.snapshots import EVERY
@@ -35,6 +36,7 @@ class Runtime:
         history_cache_size: int,
         outbox: bool,
         snapshot_every: int = EVERY,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.database = database
         self.rule_kinds = rule_kinds
@@ -46,6 +48,7 @@ class Runtime:
         self.announcer = Announcer(outbox=outbox)
         self.snapshot_every = snapshot_every
         """Actions between two snapshots of a member's state (0: none written)."""
+        self.limits = limits
 
     def unit(
         self, session: Session | None, *, on_rollback: Iterable[AfterCommit] = ()

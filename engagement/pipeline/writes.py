@@ -9,7 +9,7 @@ with as few statements as possible, :func:`revoke` for a compensating entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from engagement.core.actions import Action, parse_action
 from engagement.core.events import BadgeAwarded
 from engagement.core.facts import Fact
+from engagement.core.limits import Limits
 from engagement.core.scoring import Award
+from engagement.exceptions import InvalidInputError
 from engagement.pipeline import batch, recording, revocation, snapshots
 from engagement.pipeline.outcome import Outcome
 from engagement.pipeline.revocation import Revocation
@@ -32,10 +34,12 @@ from engagement.rules.ruleset import Ruleset
 
 def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Session | None) -> Award:
     """Log one action and award its points; see :meth:`engagement.Engagement.record`."""
-    parsed = parse_action(action)
+    parsed = parse_action(action, runtime.limits)
     with runtime.unit(session) as (connection, after_commit):
         recorded = recording.record_one(connection, parsed, runtime.rulesets, runtime.histories)
         award = recorded.award
+        if award.duplicate:
+            award = revocation.marked_revoked(connection, [award])[0]
         if recorded.history is not None and recorded.member_pk is not None:
             after_commit.append(
                 partial(runtime.histories.put, recorded.member_pk, recorded.history)
@@ -59,7 +63,7 @@ def record_many(
     notify: bool,
 ) -> list[Award]:
     """Log many actions, all or nothing; see :meth:`engagement.Engagement.record_many`."""
-    parsed = [parse_action(action) for action in actions]
+    parsed = _parse_all(actions, runtime.limits)
     with runtime.unit(session) as (connection, after_commit):
         ruleset = runtime.active(connection)
         written: list[tuple[Fact, int]] = []
@@ -80,6 +84,7 @@ def record_many(
                 entry.seq = last[state.member_id]
                 if snapshots.due(entry, entry.seq, runtime.snapshot_every):
                     snapshots.write(connection, pk, entry, state, ruleset)
+        awards = revocation.marked_revoked(connection, awards)
         if notify:
             runtime.announcer.awards(
                 connection, after_commit, zip(parsed, awards, strict=True), ruleset
@@ -90,6 +95,7 @@ def record_many(
 
 def revoke(runtime: Runtime, key: str, reason: str, session: Session | None) -> Revocation:
     """Revoke an action with a compensating entry; see :meth:`engagement.Engagement.revoke`."""
+    key, reason = revocation.checked_request(key, reason)
     with runtime.unit(session) as (connection, after_commit):
         ruleset = runtime.active(connection)
         recognition = runtime.recognition
@@ -102,6 +108,16 @@ def revoke(runtime: Runtime, key: str, reason: str, session: Session | None) -> 
             runtime.announcer.revocation(connection, after_commit, result)
             runtime.announcer.outcome(connection, after_commit, outcome)
     return result
+
+
+def _parse_all(actions: object, limits: Limits) -> Sequence[Action]:
+    """Every action of an import, parsed before anything is written."""
+    if isinstance(actions, str | bytes | Mapping | Action) or not isinstance(actions, Iterable):
+        raise InvalidInputError(
+            f"actions: a list (or other iterable) of actions, not {type(actions).__name__}; "
+            "record one action with record()"
+        )
+    return [parse_action(action, limits) for action in actions]
 
 
 def _recognise(

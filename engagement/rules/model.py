@@ -150,6 +150,19 @@ class AnalyticsSpec(BaseModel):
         return value
 
 
+class PrivacySpec(BaseModel):
+    """What erasing a member removes beyond what it always removes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    erase_keys: bool = Field(
+        default=False,
+        description="Erasure also replaces the idempotency keys of the member's actions, "
+        "and of colleagues' actions aimed at them, with random ones: set it when your "
+        "keys embed names or e-mail addresses.",
+    )
+
+
 def _check_zone(value: str) -> None:
     try:
         zone(value)
@@ -180,6 +193,7 @@ class RuleFile(BaseModel):
     challenges: list[dict[str, Any]] = Field(default_factory=list)
     leaderboards: LeaderboardSpec = Field(default_factory=LeaderboardSpec)
     analytics: AnalyticsSpec = Field(default_factory=AnalyticsSpec)
+    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
 
     @field_validator("timezone")
     @classmethod

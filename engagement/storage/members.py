@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,19 @@ def lock_for_badges(connection: Connection, member_id: str) -> Person | None:
     (which such changes do not touch) stay valid."""
     row = connection.execute(_LOCK_FOR_BADGES, {"member": member_id}).first()
     return Person(*row) if row is not None else None
+
+
+def missing_members(connection: Connection, member_ids: Sequence[str]) -> list[str]:
+    """Those of ``member_ids`` that name no member, in the order given."""
+    found: set[str] = set()
+    for start in range(0, len(member_ids), 500):
+        chunk = list(member_ids[start : start + 500])
+        found.update(
+            connection.execute(
+                select(members.c.member_id).where(members.c.member_id.in_(chunk))
+            ).scalars()
+        )
+    return [member_id for member_id in member_ids if member_id not in found]
 
 
 def get_member(connection: Connection, member_id: str) -> Member | None:

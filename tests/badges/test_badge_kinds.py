@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import MONDAY
 
+from engagement import UnknownMemberError
+
 UTC = UTC
 
 
@@ -222,9 +224,11 @@ badges:
     assert [b.badge for b in award.badges] == ["thanked"]
 
 
-def test_kudos_to_an_unknown_colleague_earn_nobody_anything(badge_engine, share):
+def test_kudos_to_an_unknown_colleague_are_refused(badge_engine, share):
     engine = badge_engine(KUDOS)
-    assert engine.record(share("bob", verb="kudos", target="stranger")).badges == ()
+    with pytest.raises(UnknownMemberError, match="target: unknown member 'stranger'"):
+        engine.record(share("bob", verb="kudos", target="stranger"))
+    assert engine.badges.earned("bob") == []
 
 
 def test_a_manual_badge_is_never_earned_by_actions(badge_engine, share):

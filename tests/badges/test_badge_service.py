@@ -51,7 +51,8 @@ def test_a_cold_cache_awards_the_same_badges():
     actions = _sample(400, seed=3)
     warm, cold = _engine(), _engine()
     for engine in (warm, cold):
-        for member in sorted({a["member"] for a in actions} | {"m-001"}):
+        named = {a["member"] for a in actions} | {a["target"] for a in actions if "target" in a}
+        for member in sorted(named | {"m-001"}):
             engine.members.upsert(member)
     warm_awards = [warm.record(a) for a in actions]
     cold_awards = []

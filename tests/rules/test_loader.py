@@ -27,7 +27,7 @@ SOURCE = "hr-rules.yaml"
 KNOWN_KINDS = "cap, content_mix, diminishing_returns, once_per_content, personalisation, variety"
 TOP_LEVEL_KEYS = (
     "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
-    "programme, rules, timezone, verbs, week_start"
+    "privacy, programme, rules, timezone, verbs, week_start"
 )
 VERB_KEYS = "content, description, label, points, target"
 WEEKDAYS = "'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or 'sunday'"

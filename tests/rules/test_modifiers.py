@@ -67,6 +67,7 @@ def test_kudos_to_the_same_colleague_and_to_oneself(
     engine_with: Callable[[str], Engagement], make_action: ActionFactory
 ) -> None:
     engine = engine_with(KUDOS)
+    engine.members.upsert("carol")
     first = engine.record(make_action(verb="kudos", target="bob"))
     again = engine.record(make_action(verb="kudos", target="bob", at=MONDAY + timedelta(days=2)))
     other = engine.record(make_action(verb="kudos", target="carol", at=MONDAY + timedelta(days=2)))
