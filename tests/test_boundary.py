@@ -500,3 +500,33 @@ def test_erasure_replaces_keys_where_the_rule_file_says_so(
     if erase_keys:
         assert sorted(k for k in keys if k.startswith("erased-")) == sorted(keys - {other.key})
         assert "alice@corp.example" not in repr(messages)
+
+
+def test_a_referral_names_a_candidate_who_is_not_a_member(engine: Engagement) -> None:
+    """``target_is: anyone`` (the shipped referral): the target is any id the host gives."""
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    award = engine.record(
+        {
+            "key": "ref-1",
+            "member": "alice",
+            "verb": "referral",
+            "at": "2026-07-06T09:00:00+02:00",
+            "target": "candidate-00027",
+        }
+    )
+    assert award.points >= 40  # and the variety bonus
+    assert engine.members.get("candidate-00027") is None
+    [again] = engine.record_many(
+        [
+            {
+                "key": "ref-2",
+                "member": "alice",
+                "verb": "referral",
+                "at": "2026-07-07T09:00:00+02:00",
+                "target": "candidate-00031",
+            }
+        ],
+        create_members=True,
+    )
+    assert again.points >= 40
+    assert engine.members.get("candidate-00031") is None  # a candidate is not enrolled

@@ -95,9 +95,9 @@ def record_batch(
         return []
     names = {action.member for action in batch}
     if create_members:
-        names |= colleagues(batch)  # the colleagues an import thanks are created too
+        names |= colleagues(batch, ruleset)  # the colleagues an import thanks are created too
     else:
-        check_targets(connection, batch)
+        check_targets(connection, batch, ruleset)
     locked = _lock_members(connection, sorted(names), create_members=create_members)
     # Read only now: whoever logs a key for one of these members holds that member's
     # lock while doing so, so every such action has committed and is visible here.

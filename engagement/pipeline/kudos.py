@@ -47,18 +47,27 @@ def kudos_in(action: Action, ruleset: Ruleset) -> KudosGiven | None:
     return KudosGiven(action.key, action.member, target, action.verb, action.at, action.text)
 
 
-def colleagues(actions: Iterable[Action]) -> set[str]:
-    """The members ``actions`` are aimed at, besides their own members."""
-    return {a.target for a in actions if a.target is not None and a.target != a.member}
+def colleagues(actions: Iterable[Action], ruleset: Ruleset) -> set[str]:
+    """The members ``actions`` are aimed at, besides their own members (targets of
+    verbs whose target may be anyone, such as a referred candidate, are not members)."""
+    verbs = ruleset.verbs
+    return {
+        a.target
+        for a in actions
+        if a.target is not None
+        and a.target != a.member
+        and (spec := verbs.get(a.verb)) is not None
+        and spec.target_is == "member"
+    }
 
 
-def check_targets(connection: Connection, actions: Iterable[Action]) -> None:
+def check_targets(connection: Connection, actions: Iterable[Action], ruleset: Ruleset) -> None:
     """Refuse actions aimed at an id that names no member, before anything is written.
 
     A plain read: member rows are never deleted, only renamed by an erasure.
     """
     batch = list(actions)
-    named = colleagues(batch)
+    named = colleagues(batch, ruleset)
     if not named:
         return
     missing = missing_members(connection, sorted(named))

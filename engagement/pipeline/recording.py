@@ -131,7 +131,7 @@ def record_one(
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     ruleset = rulesets.get(connection, probe[0])
     check_action(action, ruleset)
-    check_targets(connection, (action,))
+    check_targets(connection, (action,), ruleset)
     # Locks are taken in member-id order, so two colleagues thanking each other at
     # the same instant cannot deadlock.
     target = _aimed_at(action, ruleset)

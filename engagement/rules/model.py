@@ -32,6 +32,11 @@ class VerbSpec(BaseModel):
     target: Literal["required", "optional", "none"] = Field(
         default="none", description="Whether the action names a colleague (kudos, referral)."
     )
+    target_is: Literal["member", "anyone"] = Field(
+        default="member",
+        description="Who the target may be: an enrolled member (kudos), or anyone the host "
+        "names (a referred candidate, not a member yet).",
+    )
     content: Literal["required", "optional", "none", "or_text"] = Field(
         default="optional",
         description="Whether the action carries a content object; 'or_text': a content "
