@@ -193,9 +193,7 @@ def test_an_action_at_the_ends_of_the_calendar(
     code, _, err = run(["simulate", str(path)], capsys)
 
     assert code == 2
-    assert one_line(err) == (
-        f"engagement: {path}:1: action 'a-1': at: {at} {limit}"
-    )
+    assert one_line(err) == (f"engagement: {path}:1: action 'a-1': at: {at} {limit}")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ TOP_LEVEL_KEYS = (
     "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
     "privacy, programme, rules, timezone, verbs, week_start"
 )
-VERB_KEYS = "content, description, label, points, target"
+VERB_KEYS = "content, description, label, points, target, target_is"
 WEEKDAYS = "'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or 'sunday'"
 DURATION = "expected a duration such as '48h', '7d' or '2w'"
 
