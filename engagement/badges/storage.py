@@ -31,6 +31,25 @@ from engagement.storage.tables import actions, members
 _CHUNK = 500
 
 
+_AWARDS = (
+    select(
+        badge_awards.c.id,
+        badge_awards.c.member_pk,
+        badge_awards.c.badge_id,
+        badge_awards.c.tier,
+        badge_awards.c.period_key,
+        badge_awards.c.source,
+        badge_awards.c.period_start,
+        badge_awards.c.period_end,
+        badge_revocations.c.id.label("revoked"),
+        badge_revocations.c.source.label("revoked_by"),
+    )
+    .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
+    .order_by(badge_awards.c.id)
+)
+"""Awards with their revocation, if any, oldest first; filter by member."""
+
+
 def load_states(
     connection: Connection,
     people: Sequence[Person],
@@ -146,22 +165,7 @@ def restore_state(
     return state
 
 
-_AWARDS_OF = (
-    select(
-        badge_awards.c.id,
-        badge_awards.c.badge_id,
-        badge_awards.c.tier,
-        badge_awards.c.period_key,
-        badge_awards.c.source,
-        badge_awards.c.period_start,
-        badge_awards.c.period_end,
-        badge_revocations.c.id.label("revoked"),
-        badge_revocations.c.source.label("revoked_by"),
-    )
-    .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
-    .where(badge_awards.c.member_pk == bindparam("pk"))
-    .order_by(badge_awards.c.id)
-)
+_AWARDS_OF = _AWARDS.where(badge_awards.c.member_pk == bindparam("pk"))
 _COMPLETED_OF = select(challenge_completions.c.challenge_id).where(
     challenge_completions.c.member_pk == bindparam("pk")
 )
@@ -202,23 +206,7 @@ def _hold(state: MemberState, row: Mapping[Any, Any]) -> None:
 
 def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None:
     for chunk in _chunks(sorted(states)):
-        query = (
-            select(
-                badge_awards.c.id,
-                badge_awards.c.member_pk,
-                badge_awards.c.badge_id,
-                badge_awards.c.tier,
-                badge_awards.c.period_key,
-                badge_awards.c.source,
-                badge_awards.c.period_start,
-                badge_awards.c.period_end,
-                badge_revocations.c.id.label("revoked"),
-                badge_revocations.c.source.label("revoked_by"),
-            )
-            .outerjoin(badge_revocations, badge_revocations.c.award_id == badge_awards.c.id)
-            .where(badge_awards.c.member_pk.in_(chunk))
-            .order_by(badge_awards.c.id)
-        )
+        query = _AWARDS.where(badge_awards.c.member_pk.in_(chunk))
         for row in connection.execute(query).mappings():
             _hold(states[row["member_pk"]], row)
         done = select(challenge_completions.c.member_pk, challenge_completions.c.challenge_id)

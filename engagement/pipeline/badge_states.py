@@ -84,20 +84,8 @@ class BadgeStates:
                 restored = snapshots.restore(
                     connection, person.pk, person.member_id, person.seq + 1, ruleset
                 )
-            usable = restored is not None and restored.badge_points is not None
-            if usable and not complete:
-                assert restored is not None and restored.badge_points is not None
-                state = restore_state(
-                    connection,
-                    person,
-                    ruleset.catalogue,
-                    ruleset.file.timezone,
-                    ruleset_version=ruleset.version,
-                    points=restored.badge_points,
-                    indexes=restored.badge_indexes,
-                    since=restored.since,
-                    received_since=restored.received_since,
-                )
+            if restored is not None and restored.badge_points is not None and not complete:
+                state = restored_state(connection, ruleset, person, restored)
                 # The snapshot stops before the member's own write, which ``apply``
                 # adds; what others did, the write included, was read afresh.
                 if apply is not None and own:
@@ -159,3 +147,31 @@ def _same_rules(state: MemberState, ruleset: Ruleset) -> bool:
     if ruleset.version is not None:
         return state.ruleset_version == ruleset.version
     return state.catalogue is ruleset.catalogue
+
+
+def restored_state(
+    connection: Connection,
+    ruleset: Ruleset,
+    person: Person,
+    restored: Restored,
+    *,
+    received_before: Mapping[str, int] | None = None,
+) -> MemberState:
+    """``person``'s badge state from their ``restored`` snapshot; with
+    ``received_before`` (colleague id to sequence number), what colleagues did from
+    that number on is left out (the state before a batch that holds it)."""
+    assert restored.badge_points is not None
+    received = restored.received_since
+    if received_before:
+        received = [f for f in received if f.seq < received_before.get(f.member, f.seq + 1)]
+    return restore_state(
+        connection,
+        person,
+        ruleset.catalogue,
+        ruleset.file.timezone,
+        ruleset_version=ruleset.version,
+        points=restored.badge_points,
+        indexes=restored.badge_indexes,
+        since=restored.since,
+        received_since=received,
+    )

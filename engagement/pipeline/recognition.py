@@ -20,12 +20,17 @@ from engagement.badges.evaluation import (
     pending,
 )
 from engagement.badges.state import HeldAward, MemberState
-from engagement.badges.storage import restore_state, write_award, write_completion, write_revocation
+from engagement.badges.storage import write_award, write_completion, write_revocation
 from engagement.core.actions import Action
 from engagement.core.events import BadgeRevoked, ChallengeCompleted
 from engagement.core.facts import Fact
 from engagement.core.periods import zone
-from engagement.pipeline.badge_states import PERSON, BadgeStates, load_member_states
+from engagement.pipeline.badge_states import (
+    PERSON,
+    BadgeStates,
+    load_member_states,
+    restored_state,
+)
 from engagement.pipeline.outcome import Outcome, announced, level_change
 from engagement.pipeline.snapshots import Restored
 from engagement.pipeline.unit import AfterCommit
@@ -170,20 +175,8 @@ class Recognition(BadgeStates):
             if found is None or found.badge_points is None:
                 rest.append(person)
                 continue
-            states[person.member_id] = restore_state(
-                connection,
-                person,
-                ruleset.catalogue,
-                ruleset.file.timezone,
-                ruleset_version=ruleset.version,
-                points=found.badge_points,
-                indexes=found.badge_indexes,
-                since=found.since,
-                received_since=[
-                    fact
-                    for fact in found.received_since
-                    if fact.seq < first.get(fact.member, fact.seq + 1)
-                ],
+            states[person.member_id] = restored_state(
+                connection, ruleset, person, found, received_before=first
             )
         loaded = load_member_states(connection, ruleset, rest, before=first)
         states.update((state.member_id, state) for state in loaded.values())
