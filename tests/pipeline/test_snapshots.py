@@ -220,6 +220,21 @@ def test_snapshots_give_what_a_rebuild_from_the_log_gives(
             assert connection.execute(select(member_snapshots)).first() is None
 
 
+def _posts(engine: Engagement, count: int) -> None:
+    """``count`` original posts by alice, an hour apart."""
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    for n in range(count):
+        engine.record(
+            {
+                "key": f"s{n}",
+                "member": "alice",
+                "verb": "post",
+                "at": (MONDAY + timedelta(hours=n)).isoformat(),
+                "channel": "linkedin",
+            }
+        )
+
+
 def test_a_snapshot_is_read_and_written_by_another_process(engine: Engagement) -> None:
     """A fresh engine (another process: nothing cached) starts from the snapshot."""
     engine.members.upsert("alice", timezone="Europe/Paris")
@@ -243,17 +258,7 @@ def test_a_snapshot_is_read_and_written_by_another_process(engine: Engagement) -
 def test_a_snapshot_of_another_ruleset_version_is_never_used(
     engine: Engagement, tmp_path: Path
 ) -> None:
-    engine.members.upsert("alice", timezone="Europe/Paris")
-    for n in range(20):
-        engine.record(
-            {
-                "key": f"s{n}",
-                "member": "alice",
-                "verb": "post",
-                "at": (MONDAY + timedelta(hours=n)).isoformat(),
-                "channel": "linkedin",
-            }
-        )
+    _posts(engine, 20)
     rules = tmp_path / "changed.yaml"
     rules.write_text(CHANGED_RULES, encoding="utf-8")
     ruleset = engine.activate_rules(rules)
@@ -265,17 +270,7 @@ def test_a_snapshot_of_another_ruleset_version_is_never_used(
 
 
 def test_revoking_an_action_discards_the_members_snapshot(engine: Engagement) -> None:
-    engine.members.upsert("alice", timezone="Europe/Paris")
-    for n in range(20):
-        engine.record(
-            {
-                "key": f"s{n}",
-                "member": "alice",
-                "verb": "post",
-                "at": (MONDAY + timedelta(hours=n)).isoformat(),
-                "channel": "linkedin",
-            }
-        )
+    _posts(engine, 20)
     engine.revoke("s3", "deleted")
     with engine.database.connect() as connection:
         assert connection.execute(select(member_snapshots)).first() is None
