@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from bench.engine_v2.cpu import backend_pid, process_cpu_ns
 from bench.report import percentile_ms
@@ -46,11 +47,33 @@ class Share:
     server_cpu_ns: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """How many processes, each with a history cache of what size."""
+
+    processes: int
+    history_cache_size: int = 4096
+
+    @property
+    def label(self) -> str:
+        plural = "es" if self.processes > 1 else ""
+        cache = "" if self.history_cache_size else ", cache off"
+        return f"{self.processes} process{plural}{cache}"
+
+
+ONE = Setup(1)
+"""The baseline: one process, whose cache holds every member."""
+ONE_COLD = Setup(1, history_cache_size=0)
+"""One process doing the cold work the processes of a crowd do, for comparison."""
+SETUPS = (ONE, ONE_COLD, Setup(4), Setup(8))
+
+
 @dataclass(slots=True)
 class CrowdRun:
     """One configuration's run: the aggregate and the checks."""
 
     processes: int
+    history_cache_size: int
     actions: int
     elapsed_ns: int
     p50_ms: float
@@ -85,6 +108,7 @@ def deal(actions: Sequence[Mapping[str, Any]], processes: int) -> list[list[Mapp
 
 def _worker(
     url: str,
+    history_cache_size: int,
     warmup: Sequence[Mapping[str, Any]],
     timed: Sequence[Mapping[str, Any]],
     barrier: Any,
@@ -94,7 +118,7 @@ def _worker(
     if hasattr(os, "sched_setaffinity"):  # the parent may be pinned: use every core
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     share = Share()
-    engine = Engagement(url)
+    engine = Engagement(url, history_cache_size=history_cache_size)
     try:
         for action in warmup:
             _record(engine, action, share)
@@ -130,12 +154,13 @@ def _record(engine: Engagement, action: Mapping[str, Any], share: Share) -> None
 
 def run_crowd(
     url: str,
-    processes: int,
+    setup: Setup,
     warmup: Sequence[Mapping[str, Any]],
     timed: Sequence[Mapping[str, Any]],
 ) -> CrowdRun:
-    """Record ``warmup`` then ``timed`` with ``processes`` processes on ``url``, then
-    check the database."""
+    """Record ``warmup`` then ``timed`` with the processes of ``setup`` on ``url``,
+    then check the database."""
+    processes = setup.processes
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes)
     results = context.Queue()
@@ -145,7 +170,15 @@ def run_crowd(
     workers = [
         context.Process(
             target=_worker,
-            args=(url, warm_shares[n], timed_shares[n], barrier, results, n),
+            args=(
+                url,
+                setup.history_cache_size,
+                warm_shares[n],
+                timed_shares[n],
+                barrier,
+                results,
+                n,
+            ),
             name=f"bench-v2-worker-{n}",
         )
         for n in range(processes)
@@ -172,6 +205,7 @@ def run_crowd(
     checks = check(url, [a["key"] for a in [*warmup, *timed]], before)
     return CrowdRun(
         processes=processes,
+        history_cache_size=setup.history_cache_size,
         actions=len(latencies),
         elapsed_ns=ended - began,
         p50_ms=percentile_ms(latencies, 0.50),
@@ -272,11 +306,15 @@ def check(url: str, keys: Sequence[str], before: int) -> dict[str, int]:
     try:
         replayed = engine.replay()
         rebuilt = engine.boards.rebuild(check=True)
+        with Session(engine.database) as session:  # what it would award, rolled back
+            pending = engine.badges.award_pending(session=session)
+            session.rollback()
     finally:
         engine.close()
     found["replay: actions changed"] = replayed.changed
     found["boards.rebuild(check=True): differences"] = rebuilt.differences
     found["boards.rebuild(check=True): tally differences"] = rebuilt.tally_differences
+    found["badges the log earns but not held (award_pending, rolled back)"] = len(pending)
     return found
 
 

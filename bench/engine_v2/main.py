@@ -52,7 +52,7 @@ class Sizes:
     crowd_settle: int
     crowd_warmup: int
     crowd_timed: int
-    processes: tuple[int, ...]
+    setups: tuple[crowd.Setup, ...]
     trace_warmup: int
     traced: int
     profile_warmup: int
@@ -90,7 +90,7 @@ FULL = Sizes(
     crowd_settle=1_000,
     crowd_warmup=400,
     crowd_timed=4_000,
-    processes=(1, 4, 8),
+    setups=crowd.SETUPS,
     trace_warmup=300,
     traced=48,
     profile_warmup=300,
@@ -117,7 +117,7 @@ QUICK = Sizes(
     crowd_settle=200,
     crowd_warmup=40,
     crowd_timed=200,
-    processes=(1, 4, 8),
+    setups=crowd.SETUPS,
     trace_warmup=60,
     traced=12,
     profile_warmup=60,
@@ -236,15 +236,16 @@ def _postgres(
     pg_crowd = postgres.base_from(crowd_base, "crowd", naive=False)
     warmup = crowded.live[: sizes.crowd_warmup]
     timed = crowded.live[sizes.crowd_warmup : sizes.crowd_warmup + sizes.crowd_timed]
+    results.crowd = {setup.label: [] for setup in sizes.setups}
     for run in range(runs):
-        shift = run % len(sizes.processes)
-        for processes in [*sizes.processes[shift:], *sizes.processes[:shift]]:
-            with postgres.clone(pg_crowd, f"crowd{processes}") as url:
-                measured = crowd.run_crowd(url, processes, warmup, timed)
-            results.crowd.setdefault(processes, []).append(measured)
+        shift = run % len(sizes.setups)
+        for setup in [*sizes.setups[shift:], *sizes.setups[:shift]]:
+            with postgres.clone(pg_crowd, f"crowd{setup.processes}") as url:
+                measured = crowd.run_crowd(url, setup, warmup, timed)
+            results.crowd[setup.label].append(measured)
             bad = {k: v for k, v in measured.checks.items() if v and k not in _COUNTS}
             print(
-                f"  run {run + 1}: {processes} processes {measured.rate:>7,.0f}/s   "
+                f"  run {run + 1}: {setup.label:<22} {measured.rate:>7,.0f}/s   "
                 f"p50 {measured.p50_ms:6.2f} ms   p99 {measured.p99_ms:7.2f} ms   "
                 f"errors {sum(measured.errors.values())}   failed checks {bad or 'none'}"
             )

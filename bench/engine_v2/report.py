@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bench.engine_v2.crowd import CrowdRun, median_rate, median_run
+from bench.engine_v2.crowd import ONE, ONE_COLD, CrowdRun, median_rate, median_run
 from bench.engine_v2.profiles import Profiled
 from bench.engine_v2.results import (
     POSTGRES,
@@ -38,7 +38,7 @@ def render(results: Results) -> str:
     lines += _profiles(results)
     lines += [
         "Reproduce: `python -m bench.engine_v2 [--quick] [--runs 3] [--pg-url URL] [--write]` "
-        "(about a quarter of an hour; `--quick` is a smoke test whose section goes to "
+        "(8 to 10 minutes on this machine; `--quick` is a smoke test whose section goes to "
         "`bench/results/`). PostgreSQL databases are created beside the one in the URL "
         "and dropped at the end.",
         end,
@@ -100,24 +100,22 @@ def _targets(r: Results) -> list[str]:
                 f"| {found.p99_ms:.2f} ms (p50 {found.p50_ms or 0:.2f} ms) "
                 f"| {_verdict(found.p99_ms < t.sqlite_p99_ms)} |"
             )
-    for processes in sorted(r.crowd):
-        if processes == 1:
+    for name, runs in r.crowd.items():
+        if not runs or runs[0].processes == 1:
             continue
-        ratios = crowd_ratios(r.crowd, processes)
-        if not ratios:
-            continue
-        speedup = statistics.median(ratios)
+        speedup = statistics.median(crowd_ratios(r.crowd, name, ONE.label))
         rows.append(
-            f"| {processes} processes ≥ {t.crowd_speedup}× one, PostgreSQL "
-            f"| {median_rate(r.crowd[processes]):,.0f}/s against "
-            f"{median_rate(r.crowd[1]):,.0f}/s: ×{speedup:.2f} "
+            f"| {name} ≥ {t.crowd_speedup}× one, PostgreSQL "
+            f"| {median_rate(runs):,.0f}/s against "
+            f"{median_rate(r.crowd[ONE.label]):,.0f}/s: ×{speedup:.2f} "
             f"| {_verdict(speedup >= t.crowd_speedup)} |"
         )
-    for processes, runs in sorted(r.crowd.items()):
+    for name, runs in r.crowd.items():
+        if not runs or runs[0].history_cache_size == 0:
+            continue
         p99 = statistics.median(run.p99_ms for run in runs)
         rows.append(
-            f"| p99 < {t.crowd_p99_ms:g} ms with {processes} process"
-            f"{'es' if processes > 1 else ''} | {p99:.1f} ms "
+            f"| p99 < {t.crowd_p99_ms:g} ms with {name} | {p99:.1f} ms "
             f"| {_verdict(p99 < t.crowd_p99_ms)} |"
         )
     if r.crowd:
@@ -151,13 +149,13 @@ def _targets(r: Results) -> list[str]:
 
 def _failed_checks(r: Results) -> list[str]:
     failed = []
-    for processes, runs in sorted(r.crowd.items()):
+    for name, runs in r.crowd.items():
         for run in runs:
-            for name, value in run.checks.items():
-                if name not in ("logged", "badges awarded") and value:
-                    failed.append(f"{processes} processes: {name} = {value}")
+            for check, value in run.checks.items():
+                if check not in ("logged", "badges awarded") and value:
+                    failed.append(f"{name}: {check} = {value}")
             for error, count in run.errors.items():
-                failed.append(f"{processes} processes: {count} × {error}")
+                failed.append(f"{name}: {count} × {error}")
     return failed
 
 
@@ -215,9 +213,9 @@ def _cpu(m: Measurement) -> str:
 
 
 def _crowd(r: Results) -> list[str]:
-    if not r.crowd:
+    crowd = {name: runs for name, runs in r.crowd.items() if runs}
+    if ONE.label not in crowd:
         return []
-    one = median_rate(r.crowd[1]) if 1 in r.crowd else None
     lines = [
         "### 2. Several processes recording for the same 200 members, PostgreSQL",
         "",
@@ -227,48 +225,55 @@ def _crowd(r: Results) -> list[str]:
         "action never recorded the member's previous one and reads the member's snapshot. "
         "All record a warm-up, meet at a barrier, then record their share of the timed "
         "actions in a closed loop; the aggregate rate is every timed call over the time "
-        "from the barrier to the last process's end.",
+        "from the barrier to the last process's end. *1 process, cache off* does alone "
+        "the cold work each process of a crowd does. The ceiling is the rate the CPU "
+        "time per call would allow on this machine's cores with nothing else running "
+        "(one process keeps at most one core busy: it and its backend take turns).",
         "",
-        "| Processes | Timed calls | Aggregate rate (/s) | vs 1 process | p50 (ms) | p99 (ms) "
-        "| CPU per call: processes / backends (ms) | Ceiling on 2 idle cores (/s) "
+        "| Setup | Timed calls | Aggregate rate (/s) | vs 1 process | vs 1 process, cache off "
+        "| p50 (ms) | p99 (ms) | CPU per call: processes / backends (ms) | Ceiling (/s) "
         "| Rates of the runs | Load (1 min) at each run's end |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for processes, runs in sorted(r.crowd.items()):
-        ratios = crowd_ratios(r.crowd, processes)
+    for name, runs in crowd.items():
         middle = median_run(runs)
+        ratios = [
+            ""
+            if base == name or base not in crowd
+            else f"×{statistics.median(crowd_ratios(crowd, name, base)):.2f}"
+            for base in (ONE.label, ONE_COLD.label)
+        ]
         lines.append(
-            f"| {processes} | {middle.actions:,} | **{median_rate(runs):,.0f}** "
-            f"| {'' if one is None or processes == 1 else f'×{statistics.median(ratios):.2f}'} "
+            f"| {name} | {middle.actions:,} | **{median_rate(runs):,.0f}** "
+            f"| {ratios[0]} | {ratios[1]} "
             f"| {statistics.median(run.p50_ms for run in runs):.2f} "
             f"| {statistics.median(run.p99_ms for run in runs):.1f} "
             f"| {_crowd_cpu(runs)} "
             f"| {', '.join(f'{run.rate:,.0f}' for run in runs)} "
             f"| {', '.join(f'{run.load:.2f}' for run in runs)} |"
         )
-    names = list(next(iter(r.crowd.values()))[0].checks)
-    header = " | ".join(f"{p} process{'es' if p > 1 else ''}" for p in sorted(r.crowd))
+    checks = list(next(iter(crowd.values()))[0].checks)
     lines += [
         "",
         "Checks after each run, on its database (every run's value; all must be 0 except "
         "*logged*, the keys sent less the calls that raised, and *badges awarded*):",
         "",
-        f"| Check | {header} |",
-        "|---|" + "---|" * len(r.crowd),
+        f"| Check | {' | '.join(crowd)} |",
+        "|---|" + "---|" * len(crowd),
     ]
-    for name in [*names, "errors raised by record()"]:
+    for check in [*checks, "errors raised by record()"]:
         cells = []
-        for processes in sorted(r.crowd):
-            values = []
-            for run in r.crowd[processes]:
-                if name == "errors raised by record()":
-                    values.append(sum(run.errors.values()))
-                else:
-                    values.append(run.checks.get(name, 0))
+        for runs in crowd.values():
+            values = [
+                sum(run.errors.values())
+                if check == "errors raised by record()"
+                else run.checks.get(check, 0)
+                for run in runs
+            ]
             cells.append(", ".join(f"{v:,}" for v in values))
-        lines.append(f"| {name} | {' | '.join(cells)} |")
-    lines += _waits(r)
-    errors = sorted({e for runs in r.crowd.values() for run in runs for e in run.errors})
+        lines.append(f"| {check} | {' | '.join(cells)} |")
+    lines += _waits(crowd)
+    errors = sorted({e for runs in crowd.values() for run in runs for e in run.errors})
     if errors:
         lines += ["", "Errors raised: " + "; ".join(f"`{e}`" for e in errors[:6])]
     lines.append("")
@@ -276,40 +281,40 @@ def _crowd(r: Results) -> list[str]:
 
 
 def _crowd_cpu(runs: Sequence[CrowdRun]) -> str:
-    """CPU per call of the processes and of their backends, and the rate both cores
+    """CPU per call of the processes and of their backends, and the rate the cores
     would allow if nothing else ran and nothing waited."""
     client = statistics.median(run.client_cpu_ms for run in runs)
     servers = [run.server_cpu_ms for run in runs if run.server_cpu_ms is not None]
     if not servers:
         return f"{client:.2f} | "
     server = statistics.median(servers)
-    cores = os.cpu_count() or 1
+    cores = min(runs[0].processes, os.cpu_count() or 1)
     return f"{client:.2f} / {server:.2f} | {cores * 1000 / (client + server):,.0f}"
 
 
-def _waits(r: Results) -> list[str]:
+def _waits(crowd: Mapping[str, Sequence[CrowdRun]]) -> list[str]:
     """The sessions' states sampled during the runs, summed over the runs."""
-    totals = {}
-    for processes, runs in sorted(r.crowd.items()):
+    totals: dict[str, Counter[str]] = {}
+    for name, runs in crowd.items():
         summed: Counter[str] = Counter()
         for run in runs:
             summed.update(run.waits)
-        totals[processes] = summed
+        totals[name] = summed
     states = sorted(
         {state for summed in totals.values() for state in summed},
         key=lambda state: -sum(summed[state] for summed in totals.values()),
     )
     if not states:
         return []
-    header = " | ".join(f"{p} process{'es' if p > 1 else ''}" for p in totals)
     lines = [
         "",
         "What the engine's sessions were doing, from `pg_stat_activity` sampled every "
         "50 ms during the runs (share of the samples of busy sessions; *Client: "
         "ClientRead* is the server waiting for the process, which is computing or "
-        "waiting for a core; *IO: WALSync* a commit waiting for its WAL flush):",
+        "waiting for a core; *IO: WALSync* a commit waiting for its WAL flush; *Lock: "
+        "transactionid* a statement waiting for another transaction to end):",
         "",
-        f"| Session state | {header} |",
+        f"| Session state | {' | '.join(totals)} |",
         "|---|" + "---:|" * len(totals),
     ]
     for state in states[:8]:

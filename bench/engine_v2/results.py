@@ -40,7 +40,8 @@ class Results:
     measurements: list[Measurement] = field(default_factory=list)
     bulk: list[tuple[Run, Run, int]] = field(default_factory=list)
     """Per run: ``record_many()`` of the history, ``replay()`` of it, its differences."""
-    crowd: dict[int, list[CrowdRun]] = field(default_factory=dict)
+    crowd: dict[str, list[CrowdRun]] = field(default_factory=dict)
+    """By :attr:`Setup.label`, in the order of :data:`SETUPS`."""
     traces: list[Trace] = field(default_factory=list)
     profiles: list[Profiled] = field(default_factory=list)
     postgres_note: str = ""
@@ -70,9 +71,9 @@ def same_run_ratios(a: Measurement, b: Measurement) -> list[float]:
     return [x.rate / y.rate for x, y in zip(a.runs, b.runs, strict=False)]
 
 
-def crowd_ratios(crowd: Mapping[int, Sequence[CrowdRun]], processes: int) -> list[float]:
-    """Aggregate rate of ``processes`` over one process's, run by run."""
+def crowd_ratios(crowd: Mapping[str, Sequence[CrowdRun]], label: str, base: str) -> list[float]:
+    """Aggregate rate of the setup ``label`` over the setup ``base``'s, run by run."""
     return [
         many.rate / one.rate
-        for many, one in zip(crowd.get(processes, ()), crowd.get(1, ()), strict=False)
+        for many, one in zip(crowd.get(label, ()), crowd.get(base, ()), strict=False)
     ]
