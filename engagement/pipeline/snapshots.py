@@ -43,7 +43,7 @@ from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, member_snapshots, members
 
-FORMAT = 1_000 + marshal.version
+FORMAT = 3_000 + marshal.version
 """The payload's layout (ours, and marshal's own version): another format is ignored."""
 EVERY = 16
 """Default number of a member's actions between two snapshots: at most this many
@@ -231,25 +231,19 @@ def write(
     entry.snapshot_seq = entry.seq
 
 
-Compact = dict[Hashable, tuple[list[float], list[float] | None]]
+Series = dict[Hashable, tuple[list[float], list[float]]]
 
 
-def _series(index: TimeIndex) -> Compact:
-    """An index's series for the payload: values that are all 1 (most are: counts)
-    are left out, which halves a snapshot."""
-    return {
-        key: (times, None if values.count(1.0) == len(values) else values)
-        for key, (times, values) in index.series().items()
-    }
+def _series(index: TimeIndex) -> Series:
+    """An index's series for the payload, as they are: marshal writes a repeated
+    float (the 1s of counts, a timestamp indexed by several rules) as a reference,
+    and reads the lists back with no Python loop per key, which matters for indexes
+    with a key per content or colleague (thousands for a busy member)."""
+    return index.series()
 
 
-def _index(compact: Compact) -> TimeIndex:
-    return TimeIndex.restored(
-        {
-            key: (times, values if values is not None else [1.0] * len(times))
-            for key, (times, values) in compact.items()
-        }
-    )
+def _index(series: Series) -> TimeIndex:
+    return TimeIndex.restored(series)
 
 
 @lru_cache(maxsize=4)
