@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from engagement.core.actions import Action
 from engagement.core.facts import Fact, Step
@@ -164,16 +165,26 @@ def record_one(
     entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
     steps = score_and_remember(fact, entry.history, ruleset)
     entry.seq = seq
-    inserted = prepared(
-        "log", connection, lambda: _log_action(connection.dialect.name), list(row)
-    ).first(connection, row)
+    award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
+    if connection.dialect.name == "postgresql":
+        # One round trip for the action and its award entry (a statement each costs
+        # a round trip on a server; on SQLite it costs nothing more).
+        entry_row = award_entry(0, member_pk, award)
+        params = {**row, **{f"entry_{name}": value for name, value in entry_row.items()}}
+        inserted = prepared("log_and_award", connection, lambda: _log_and_award(list(row))).first(
+            connection, params
+        )
+    else:
+        inserted = prepared(
+            "log", connection, lambda: _log_action(connection.dialect.name), list(row)
+        ).first(connection, row)
+        if inserted is not None:
+            entry_row = award_entry(inserted[0], member_pk, award)
+            prepared("award", connection, lambda: INSERT_LEDGER, list(entry_row)).first(
+                connection, entry_row
+            )
     if inserted is None:  # a concurrent transaction logged the same key first
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
-    award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
-    entry_row = award_entry(inserted[0], member_pk, award)
-    prepared("award", connection, lambda: INSERT_LEDGER, list(entry_row)).first(
-        connection, entry_row
-    )
     scorebook.log_one(
         connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
     )
@@ -194,6 +205,42 @@ def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
 @lru_cache(maxsize=4)
 def _log_action(dialect: str) -> Any:
     return insert_if_absent_on(dialect, actions, ("key",)).returning(actions.c.id)
+
+
+_ENTRY_COLUMNS = (
+    "member_pk",
+    "entry_kind",
+    "points",
+    "rule_id",
+    "ruleset_version",
+    "explanation",
+    "created_at",
+)
+
+
+def _log_and_award(columns: Sequence[str]) -> Any:
+    """PostgreSQL: log the action unless its key is taken and, if it was logged, write
+    its award entry; the new action's id, or no row.  Binds: the action row's
+    ``columns``, and the entry's columns prefixed ``entry_``."""
+    logged = (
+        postgresql.insert(actions)
+        .values({name: bindparam(name, type_=actions.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(actions.c.id)
+        .cte("logged")
+    )
+    entry = select(
+        logged.c.id,
+        *(
+            bindparam(f"entry_{name}", type_=ledger.c[name].type).label(name)
+            for name in _ENTRY_COLUMNS
+        ),
+    )
+    return (
+        insert(ledger)
+        .from_select(["action_id", *_ENTRY_COLUMNS], entry)
+        .returning(ledger.c.action_id)
+    )
 
 
 def _current(cached: CachedHistory | None, seq: int, ruleset: Ruleset) -> bool:
