@@ -76,8 +76,18 @@ def erase(connection: Connection, member_id: str, *, erase_keys: bool = False) -
             select(actions.c.member_pk).where(actions.c.target == member_id).distinct()
         ).scalars()
     )
+    # The colleagues the member's actions name keep, in their snapshots, what they
+    # received under the member's id: those snapshots go too.
+    thanked = set(
+        connection.execute(
+            select(members.c.id)
+            .join(actions, actions.c.target == members.c.member_id)
+            .where(actions.c.member_pk == pk)
+            .distinct()
+        ).scalars()
+    )
     # Every member whose rows change is locked, in the order every writer uses.
-    locked = select(members.c.id).where(members.c.id.in_(sorted(namers | {pk})))
+    locked = select(members.c.id).where(members.c.id.in_(sorted(namers | thanked | {pk})))
     if connection.dialect.name == "postgresql":
         locked = locked.order_by(lock_order("postgresql")).with_for_update()
     connection.execute(locked).all()
@@ -121,8 +131,7 @@ def erase(connection: Connection, member_id: str, *, erase_keys: bool = False) -
     )
     connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
     # Texts, fingerprints and targets changed: snapshots derived from them go.
-    snapshots.discard(connection, namers | {pk})
-    snapshots.discard_aimed_by(connection, pk)
+    snapshots.discard(connection, namers | thanked | {pk})
     _forget_messages(connection, member_id, {member_id: pseudonym, **renamed})
     scorebook.member_changed(connection, pk, Owner(_team(connection, pk), False))
     return Erasure(member_id, pseudonym, int(texts or 0), len(named), len(renamed))

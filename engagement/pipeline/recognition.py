@@ -25,6 +25,7 @@ from engagement.core.actions import Action
 from engagement.core.events import BadgeRevoked, ChallengeCompleted
 from engagement.core.facts import Fact
 from engagement.core.periods import zone
+from engagement.pipeline import snapshots
 from engagement.pipeline.badge_states import (
     PERSON,
     BadgeStates,
@@ -350,6 +351,9 @@ class Recognition(BadgeStates):
         self._revoke(connection, state, after_removal(state, fact, own=True), reason, outcome)
         target = locked_target or self.lock_target(connection, ruleset, fact)
         if target is not None:
+            # Under the colleague's lock (taken in member-id order): their snapshot
+            # counted the kudos among what they received.
+            snapshots.discard(connection, [target.pk])
             received = self.state(
                 connection,
                 ruleset,

@@ -126,8 +126,7 @@ def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) ->
         },
     )
     scorebook.revoked(connection, boards, member_pk, at.timestamp(), int(net))
-    # The member's past changed, and so did what the colleague it thanked received:
-    # what their snapshots derived from it no longer holds.
+    # The member's past changed: what their snapshot derived from it no longer holds
+    # (the thanked colleague's goes once they are locked: Recognition.after_revocation).
     snapshots.discard(connection, [member_pk])
-    snapshots.discard_aimed_at(connection, action_id)
     return Revocation(key, member, -int(net), reason)

@@ -269,26 +269,3 @@ def discard(connection: Connection, member_pks: Iterable[int] | None = None) -> 
             return
         statement = statement.where(member_snapshots.c.member_pk.in_(chosen))
     connection.execute(statement)
-
-
-def discard_aimed_at(connection: Connection, action_id: int) -> None:
-    """Delete the snapshot of the colleague the action ``action_id`` names, if any: it
-    counted the action among what they received."""
-    named = (
-        select(members.c.id)
-        .join(actions, actions.c.target == members.c.member_id)
-        .where(actions.c.id == action_id)
-        .scalar_subquery()
-    )
-    connection.execute(delete(member_snapshots).where(member_snapshots.c.member_pk == named))
-
-
-def discard_aimed_by(connection: Connection, member_pk: int) -> None:
-    """Delete the snapshots of every colleague the member's actions name: they hold
-    what they received from the member under the member's id (an erasure changes it)."""
-    named = (
-        select(members.c.id)
-        .join(actions, actions.c.target == members.c.member_id)
-        .where(actions.c.member_pk == member_pk)
-    )
-    connection.execute(delete(member_snapshots).where(member_snapshots.c.member_pk.in_(named)))
