@@ -99,6 +99,10 @@ class Boards:
         finding differences means a bug or a database edited by hand."""
         with self._runtime.unit(session) as (connection, _):
             ruleset = self._runtime.active(connection)
+            report = rebuild(connection, ruleset.boards, check=check)
             if not check:
-                snapshots.discard(connection)  # they keep score rows' marks and points
-            return rebuild(connection, ruleset.boards, check=check)
+                # Snapshots keep score rows' marks and points.  Discarded last: a
+                # writer still busy with a member has written their score rows before
+                # their snapshot, so the rebuild has waited for it by now.
+                snapshots.discard(connection)
+            return report
