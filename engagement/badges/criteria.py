@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from engagement.core.facts import Fact
-from engagement.core.history import TimeIndex
 from engagement.core.registry import KindRegistry
+from engagement.core.timeindex import TimeIndex
 
 if TYPE_CHECKING:
     from engagement.core.periods import Clock

@@ -25,8 +25,8 @@ from engagement.badges.criteria import (
     Vocabulary,
 )
 from engagement.core.facts import Fact
-from engagement.core.history import TimeIndex
 from engagement.core.periods import parse_duration
+from engagement.core.timeindex import TimeIndex
 
 _ONE: tuple[tuple[Hashable, float], ...] = ((None, 1.0),)
 

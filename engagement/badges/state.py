@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from engagement.badges.catalogue import Catalogue, Goal
 from engagement.core.facts import Fact
-from engagement.core.history import TimeIndex
+from engagement.core.timeindex import TimeIndex
 
 AwardKey = tuple[str, str, str]
 """``(badge id, tier, period key)``."""

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from engagement.badges.catalogue import Catalogue
-from engagement.badges.evaluation import NewAward
-from engagement.badges.state import HeldAward, MemberState
+from engagement.badges.state import AwardKey, HeldAward, MemberState
 from engagement.badges.tables import badge_awards, badge_revocations, challenge_completions
 from engagement.core.facts import Fact
-from engagement.core.history import TimeIndex
-from engagement.core.periods import from_timestamp, zone
-from engagement.storage.database import insert_if_absent_on
+from engagement.core.periods import zone
+from engagement.core.timeindex import TimeIndex
 from engagement.storage.members import Person
 from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
@@ -125,6 +121,83 @@ def _load_received(
                 states[by_id[row["target"]]].add_received(fact)
 
 
+@dataclass(frozen=True, slots=True)
+class KnownAwards:
+    """A member's awards as a snapshot keeps them, with the ids up to which it knows
+    the award, revocation and completion rows.
+
+    Every row of these tables about a member is written under the member's row lock,
+    as is the snapshot, so rows with a higher id are exactly those written after it:
+    a restore reads only those (usually none) instead of every award of the member's
+    history, a number repeat badges keep growing.
+    """
+
+    held: tuple[HeldAward, ...]
+    issued: tuple[tuple[AwardKey, int], ...]
+    completed: tuple[str, ...]
+    blocked: tuple[tuple[str, str], ...]
+    awards_upto: int
+    revocations_upto: int
+    completions_upto: int
+
+    @classmethod
+    def of(cls, connection: Connection, state: MemberState) -> KnownAwards:
+        """What ``state`` holds, with the ids the database has reached for its member:
+        ``state`` must be current and the member locked."""
+        upto = _PREPARED.get("upto", connection, lambda: _UPTO).first(
+            connection, {"pk": state.member_pk}
+        )
+        return cls(
+            tuple(state.held.values()),
+            tuple(state.issued.items()),
+            tuple(sorted(state.completed)),
+            tuple(sorted(state.blocked)),
+            *(int(each or 0) for each in upto),
+        )
+
+    def to_plain(self) -> tuple[Any, ...]:
+        """The same as plain tuples, for a snapshot's payload (see :meth:`from_plain`)."""
+        return (
+            tuple(
+                (a.id, a.badge_id, a.tier, a.period_key, a.source, a.period_start, a.period_end)
+                for a in self.held
+            ),
+            self.issued,
+            self.completed,
+            self.blocked,
+            self.awards_upto,
+            self.revocations_upto,
+            self.completions_upto,
+        )
+
+    @classmethod
+    def from_plain(cls, plain: Sequence[Any]) -> KnownAwards:
+        held, issued, completed, blocked, awards_upto, revocations_upto, completions_upto = plain
+        return cls(
+            tuple(HeldAward(*award) for award in held),
+            tuple((tuple(key), count) for key, count in issued),
+            tuple(completed),
+            tuple((badge_id, period_key) for badge_id, period_key in blocked),
+            awards_upto,
+            revocations_upto,
+            completions_upto,
+        )
+
+
+_UPTO = select(
+    select(func.max(badge_awards.c.id))
+    .where(badge_awards.c.member_pk == bindparam("pk"))
+    .scalar_subquery(),
+    select(func.max(badge_revocations.c.id))
+    .join(badge_awards, badge_awards.c.id == badge_revocations.c.award_id)
+    .where(badge_awards.c.member_pk == bindparam("pk"))
+    .scalar_subquery(),
+    select(func.max(challenge_completions.c.id))
+    .where(challenge_completions.c.member_pk == bindparam("pk"))
+    .scalar_subquery(),
+)
+
+
 def restore_state(
     connection: Connection,
     person: Person,
@@ -136,10 +209,12 @@ def restore_state(
     indexes: Mapping[str, TimeIndex],
     since: Iterable[Fact],
     received_since: Iterable[Fact],
+    awards: KnownAwards | None = None,
 ) -> MemberState:
     """``person``'s state from a snapshot of its ``indexes`` and ``points``, brought
     up to date with the facts the member logged ``since`` it and those colleagues
-    aimed at them (``received_since``); the awards held are read afresh.
+    aimed at them (``received_since``); the awards held are those the snapshot knew
+    (``awards``) and the rows written since, or, without ``awards``, read afresh.
 
     The state is not :attr:`~MemberState.complete`: it holds the indexes of every
     fact but only the facts logged since the snapshot.
@@ -161,7 +236,10 @@ def restore_state(
         state.add_own(fact)
     for fact in received_since:
         state.add_received(fact)
-    _load_awards_of(connection, state)
+    if awards is None:
+        _load_awards_of(connection, state)
+    else:
+        _load_awards_since(connection, state, awards)
     return state
 
 
@@ -169,7 +247,41 @@ _AWARDS_OF = _AWARDS.where(badge_awards.c.member_pk == bindparam("pk"))
 _COMPLETED_OF = select(challenge_completions.c.challenge_id).where(
     challenge_completions.c.member_pk == bindparam("pk")
 )
+_AWARDS_SINCE = _AWARDS.where(
+    badge_awards.c.member_pk == bindparam("pk"),
+    or_(
+        badge_awards.c.id > bindparam("awards_upto"),
+        badge_revocations.c.id > bindparam("revocations_upto"),
+    ),
+)
+_COMPLETED_SINCE = _COMPLETED_OF.where(challenge_completions.c.id > bindparam("completions_upto"))
 _PREPARED = PreparedCache()
+
+
+def _load_awards_since(connection: Connection, state: MemberState, known: KnownAwards) -> None:
+    """The awards ``known`` to a snapshot, and the rows written after it."""
+    state.held.update((award.key, award) for award in known.held)
+    state.issued.update(known.issued)
+    state.completed.update(known.completed)
+    state.blocked.update(known.blocked)
+    prepared = _PREPARED.get
+    params = {
+        "pk": state.member_pk,
+        "awards_upto": known.awards_upto,
+        "revocations_upto": known.revocations_upto,
+        "completions_upto": known.completions_upto,
+    }
+    for row in prepared("awards_since", connection, lambda: _AWARDS_SINCE).mappings(
+        connection, params
+    ):
+        if row["id"] > known.awards_upto:
+            _hold(state, row)
+        else:  # known, revoked since
+            _release(state, row)
+    for row in prepared("completed_since", connection, lambda: _COMPLETED_SINCE).mappings(
+        connection, params
+    ):
+        state.completed.add(row["challenge_id"])
 
 
 def _load_awards_of(connection: Connection, state: MemberState) -> None:
@@ -198,10 +310,15 @@ def _hold(state: MemberState, row: Mapping[Any, Any]) -> None:
         end.timestamp() if end else math.inf,
     )
     state.hold(held)
+    _release(state, row)
+
+
+def _release(state: MemberState, row: Mapping[Any, Any]) -> None:
+    """Apply an award row's revocation, if it has one, to ``state``."""
     if row["revoked"] is not None:
-        state.release(held.key)
+        state.release((row["badge_id"], row["tier"], row["period_key"]))
         if row["revoked_by"] == "manual":
-            state.blocked.add((held.badge_id, held.period_key))
+            state.blocked.add((row["badge_id"], row["period_key"]))
 
 
 def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None:
@@ -219,110 +336,6 @@ def _load_awards(connection: Connection, states: dict[int, MemberState]) -> None
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-def write_award(
-    connection: Connection,
-    state: MemberState,
-    award: NewAward,
-    *,
-    action_id: int | None,
-    ruleset_version: int | None,
-    source: str = "criteria",
-    reason: str | None = None,
-) -> HeldAward | None:
-    """Insert the award unless its key exists; ``None`` if another writer got there."""
-    key = (award.badge.id, award.tier.name, award.period_key)
-    attempt = state.issued.get(key, 0)
-    row = {
-        "member_pk": state.member_pk,
-        "badge_id": award.badge.id,
-        "tier": award.tier.name,
-        "period_key": award.period_key,
-        "attempt": attempt,
-        "source": source,
-        "reason": reason,
-        "action_id": action_id,
-        "period_start": _bound(award.start),
-        "period_end": _bound(award.end),
-        "ruleset_version": ruleset_version,
-        "awarded_at": datetime.now(UTC),
-    }
-    award_id = connection.execute(_insert_award(connection.dialect.name), row).scalar()
-    if award_id is None:
-        return None
-    held = HeldAward(
-        award_id, award.badge.id, award.tier.name, award.period_key, source, award.start, award.end
-    )
-    state.hold(held)
-    return held
-
-
-def write_revocation(
-    connection: Connection, state: MemberState, held: HeldAward, *, source: str, reason: str
-) -> bool:
-    """Record that ``held`` is revoked; ``False`` if it already was."""
-    statement = _insert_revocation(connection.dialect.name)
-    row = {
-        "award_id": held.id,
-        "source": source,
-        "reason": reason,
-        "revoked_at": datetime.now(UTC),
-    }
-    revoked = connection.execute(statement, row).scalar() is not None
-    state.release(held.key)
-    if source == "manual":
-        state.blocked.add((held.badge_id, held.period_key))
-    return revoked
-
-
-def write_completion(
-    connection: Connection,
-    state: MemberState,
-    challenge_id: str,
-    *,
-    action_id: int | None,
-    ruleset_version: int | None,
-) -> bool:
-    """Record the member's completion of a challenge, once; ``False`` if it was."""
-    statement = _insert_completion(connection.dialect.name)
-    row = {
-        "challenge_id": challenge_id,
-        "member_pk": state.member_pk,
-        "team": state.team,
-        "action_id": action_id,
-        "ruleset_version": ruleset_version,
-        "completed_at": datetime.now(UTC),
-    }
-    done = connection.execute(statement, row).scalar() is not None
-    state.completed.add(challenge_id)
-    return done
-
-
-# Statements are built once per dialect: building one costs more than running it.
-@lru_cache(maxsize=4)
-def _insert_award(dialect: str) -> ReturningInsert[Any]:
-    unique = ("member_pk", "badge_id", "tier", "period_key", "attempt")
-    return insert_if_absent_on(dialect, badge_awards, unique).returning(badge_awards.c.id)
-
-
-@lru_cache(maxsize=4)
-def _insert_revocation(dialect: str) -> ReturningInsert[Any]:
-    return insert_if_absent_on(dialect, badge_revocations, ("award_id",)).returning(
-        badge_revocations.c.id
-    )
-
-
-@lru_cache(maxsize=4)
-def _insert_completion(dialect: str) -> ReturningInsert[Any]:
-    unique = ("challenge_id", "member_pk")
-    return insert_if_absent_on(dialect, challenge_completions, unique).returning(
-        challenge_completions.c.id
-    )
-
-
-def _bound(ts: float) -> datetime | None:
-    return None if math.isinf(ts) else from_timestamp(ts)
 
 
 def awards_of(connection: Connection, member_pk: int) -> list[Any]:

@@ -10,199 +10,23 @@ bulk replay (kept alive across a member's whole log), so both score identically.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol
 
 from engagement.core.facts import Fact, Step
+from engagement.core.timeindex import Series, TimeIndex
 
-K = TypeVar("K", bound=Hashable)
-
-
-class TimeIndex:
-    """Per key, the timestamps of matching facts (sorted) and a value for each."""
-
-    __slots__ = ("_series",)
-
-    def __init__(self) -> None:
-        self._series: dict[Hashable, tuple[list[float], list[float]]] = {}
-
-    def add(self, key: Hashable, ts: float, value: float = 1.0) -> None:
-        series = self._series.get(key)
-        if series is None:
-            self._series[key] = ([ts], [value])
-            return
-        times, values = series
-        if not times or ts >= times[-1]:
-            times.append(ts)
-            values.append(value)
-        else:
-            index = bisect_left(times, ts)
-            times.insert(index, ts)
-            values.insert(index, value)
-
-    def remove(self, key: Hashable, ts: float, value: float = 1.0) -> None:
-        """Forget one fact; facts with the same time and value are interchangeable."""
-        times, values = self._series[key]
-        index = bisect_left(times, ts)
-        while values[index] != value:
-            index += 1
-        del times[index]
-        del values[index]
-
-    def count(self, key: Hashable, start: float, end: float) -> int:
-        """Number of facts under ``key`` with ``start <= ts < end``."""
-        series = self._series.get(key)
-        if series is None:
-            return 0
-        times = series[0]
-        # Scoring mostly asks about windows that reach past the latest fact.
-        if not times or times[-1] < end:
-            return len(times) - bisect_left(times, start)
-        return bisect_left(times, end) - bisect_left(times, start)
-
-    def has(self, key: Hashable, start: float, end: float) -> bool:
-        """Whether any fact under ``key`` has ``start <= ts < end``.
-
-        ``count(...) > 0`` with one binary search instead of two: the question
-        "was this already used in the window?" is asked for most facts.
-        """
-        series = self._series.get(key)
-        if series is None:
-            return False
-        times = series[0]
-        index = bisect_left(times, start)
-        return index < len(times) and times[index] < end
-
-    # Scoring asks a question about a fact's own key and then remembers the fact under
-    # it; these do both with one lookup.  Each answers as if asked before the add.
-
-    def count_then_add(self, key: Hashable, ts: float, start: float, end: float) -> int:
-        """``count(key, start, end)``, then ``add(key, ts)``."""
-        series = self._series.get(key)
-        if series is None:
-            self._series[key] = ([ts], [1.0])
-            return 0
-        times, values = series
-        if not times or times[-1] < end:
-            earlier = len(times) - bisect_left(times, start)
-        else:
-            earlier = bisect_left(times, end) - bisect_left(times, start)
-        if not times or ts >= times[-1]:
-            times.append(ts)
-            values.append(1.0)
-        else:
-            index = bisect_left(times, ts)
-            times.insert(index, ts)
-            values.insert(index, 1.0)
-        return earlier
-
-    def has_then_add(self, key: Hashable, ts: float, start: float, end: float) -> bool:
-        """``has(key, start, end)``, then ``add(key, ts)``."""
-        series = self._series.get(key)
-        if series is None:
-            self._series[key] = ([ts], [1.0])
-            return False
-        times, values = series
-        index = bisect_left(times, start)
-        found = index < len(times) and times[index] < end
-        if not times or ts >= times[-1]:
-            times.append(ts)
-            values.append(1.0)
-        else:
-            index = bisect_left(times, ts)
-            times.insert(index, ts)
-            values.insert(index, 1.0)
-        return found
-
-    def unseen(
-        self, keys: Sequence[K], start: float, end: float, add_at: float | None = None
-    ) -> list[K]:
-        """The ``keys`` without a fact in ``start <= ts < end``, in order; with
-        ``add_at``, every key is then added at that time (a key listed twice is
-        answered twice before either is added).  One call for a fact's many keys."""
-        series = self._series
-        unseen: list[K] = []
-        for key in keys:
-            held = series.get(key)
-            if held is not None:
-                times = held[0]
-                index = bisect_left(times, start)
-                if index < len(times) and times[index] < end:
-                    continue
-            unseen.append(key)
-        if add_at is not None:
-            for key in keys:
-                held = series.get(key)
-                if held is None:
-                    series[key] = ([add_at], [1.0])
-                    continue
-                times, values = held
-                if not times or add_at >= times[-1]:
-                    times.append(add_at)
-                    values.append(1.0)
-                else:
-                    index = bisect_left(times, add_at)
-                    times.insert(index, add_at)
-                    values.insert(index, 1.0)
-        return unseen
-
-    def ever_then_add(self, key: Hashable, ts: float) -> int:
-        """``ever(key)``, then ``add(key, ts)``."""
-        series = self._series.get(key)
-        if series is None:
-            self._series[key] = ([ts], [1.0])
-            return 0
-        times, values = series
-        ever = len(times)
-        if not ever or ts >= times[-1]:
-            times.append(ts)
-            values.append(1.0)
-        else:
-            index = bisect_left(times, ts)
-            times.insert(index, ts)
-            values.insert(index, 1.0)
-        return ever
-
-    def total(self, key: Hashable, start: float, end: float) -> float:
-        """Sum of the values under ``key`` with ``start <= ts < end``."""
-        series = self._series.get(key)
-        if series is None:
-            return 0.0
-        times, values = series
-        if not times or times[-1] < end:
-            return sum(values[bisect_left(times, start) :])
-        return sum(values[bisect_left(times, start) : bisect_left(times, end)])
-
-    def ever(self, key: Hashable) -> int:
-        series = self._series.get(key)
-        return len(series[0]) if series else 0
-
-    def times(self, key: Hashable, start: float, end: float) -> list[float]:
-        """The timestamps under ``key`` with ``start <= ts < end``, oldest first."""
-        series = self._series.get(key)
-        if series is None:
-            return []
-        times = series[0]
-        return times[bisect_left(times, start) : bisect_left(times, end)]
-
-    def all_keys(self) -> list[Hashable]:
-        """Every key that has held a fact (possibly none left after removals)."""
-        return list(self._series)
-
-    def series(self) -> dict[Hashable, tuple[list[float], list[float]]]:
-        """The index's content, for a snapshot: per key, its sorted times and values.
-
-        The index's own lists, not copies: serialise them before the next change.
-        """
-        return self._series
-
-    @classmethod
-    def restored(cls, series: dict[Hashable, tuple[list[float], list[float]]]) -> TimeIndex:
-        """An index holding ``series`` (as :meth:`series` returned it), taken over."""
-        index = cls()
-        index._series = series
-        return index
+__all__ = [
+    "Apply",
+    "MemberHistory",
+    "Remember",
+    "Rules",
+    "ScoringRule",
+    "Series",
+    "TimeIndex",
+    "VerbPlan",
+    "VerbPoints",
+]
 
 
 class ScoringRule(Protocol):
@@ -372,6 +196,15 @@ class MemberHistory:
     def add_all(self, facts: Iterable[Fact]) -> None:
         for fact in facts:
             self.add(fact)
+
+    def prune(self, before: float, rule_ids: Iterable[str]) -> None:
+        """Forget the facts with ``ts < before`` and their entries in the indexes of
+        ``rule_ids`` (the rules that read a time window: the others, keyed by content,
+        read any age).  The history then only answers questions about windows that
+        start at ``before`` or later."""
+        for rule_id in rule_ids:
+            self.indexes[rule_id].prune(before)
+        self.facts = {seq: fact for seq, fact in self.facts.items() if fact.ts >= before}
 
     def forget(self, seq: int) -> Fact | None:
         """Drop the fact logged as ``seq`` (a revocation); ``None`` if not held."""

@@ -7,7 +7,8 @@ from typing import Any
 
 from engagement.core.events import BadgeAwarded
 from engagement.core.facts import Fact, Step
-from engagement.core.history import Apply, MemberHistory, Rules, TimeIndex
+from engagement.core.history import Apply, MemberHistory, Rules
+from engagement.core.timeindex import TimeIndex
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from engagement.badges.catalogue import Badge, Tier
 from engagement.badges.evaluation import NewAward, TeamProgress
 from engagement.badges.state import MemberState
-from engagement.badges.storage import write_award, write_revocation
+from engagement.badges.writes import write_award, write_revocation
 from engagement.core.events import BadgeAwarded, BadgeRevoked
 from engagement.core.facts import Fact
 from engagement.core.periods import zone

@@ -174,4 +174,5 @@ def restored_state(
         indexes=restored.badge_indexes,
         since=restored.since,
         received_since=received,
+        awards=restored.awards,
     )

@@ -20,7 +20,7 @@ from engagement.badges.evaluation import (
     pending,
 )
 from engagement.badges.state import HeldAward, MemberState
-from engagement.badges.storage import write_award, write_completion, write_revocation
+from engagement.badges.writes import write_award, write_completion, write_revocation
 from engagement.core.actions import Action
 from engagement.core.events import BadgeRevoked, ChallengeCompleted
 from engagement.core.facts import Fact

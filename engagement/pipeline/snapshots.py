@@ -10,7 +10,7 @@ without a current copy reads the snapshot and the few actions logged since it
 (two indexed reads) instead of the member's whole history.
 
 A snapshot is derived data, never a source of truth: it holds the scoring rules'
-indexes, the badges' indexes and points, and the score rows' marks, as
+indexes, the badges' indexes, points and awards, and the score rows' marks, as
 they stood at the member's ``event_seq`` under one ruleset version.  Anything that
 changes a member's past (a revocation, an erasure, an applied replay, a rebuild of
 the boards) deletes the affected snapshots, and a snapshot of another ruleset
@@ -22,7 +22,7 @@ state equals the state rebuilt from the log.
 from __future__ import annotations
 
 import marshal
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -33,9 +33,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from engagement.badges.state import MemberState
+from engagement.badges.storage import KnownAwards
 from engagement.core.facts import Fact
-from engagement.core.history import MemberHistory, TimeIndex
+from engagement.core.history import MemberHistory
 from engagement.core.periods import zone
+from engagement.core.timeindex import TimeIndex
 from engagement.leaderboards.book import marks_of
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.history_cache import CachedHistory
@@ -43,11 +45,15 @@ from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, member_snapshots, members
 
-FORMAT = 3_000 + marshal.version
+FORMAT = 4_000 + marshal.version
 """The payload's layout (ours, and marshal's own version): another format is ignored."""
 EVERY = 16
 """Default number of a member's actions between two snapshots: at most this many
 actions are read and re-indexed on top of a snapshot."""
+TRIM_STEP = 7 * 86_400.0
+"""Seconds: a stored history keeps this much more than the rules' windows read, and
+is trimmed again once it holds that much more (so most snapshots write back the
+indexes they restored as they read them, without unpacking them)."""
 
 
 _READ = select(
@@ -88,6 +94,8 @@ class Restored:
     badge_points: float | None
     """The badges' running points, ``None`` if the snapshot holds no badge state."""
     badge_indexes: dict[str, TimeIndex]
+    awards: KnownAwards | None
+    """The awards the snapshot knew (``None`` if it holds no badge state)."""
     since: list[Fact]
     """The member's actions logged after the snapshot, oldest first, with their points."""
     received_since: list[Fact]
@@ -133,17 +141,17 @@ def restore(
     ]
     clock = ruleset.boards
     for fact in later:
+        # Its content does not join ``entry.contents``: the member's earlier actions
+        # on that content, from before ``since``, are not in the snapshot.
         history.add(fact)
-        if fact.content_id is not None:
-            entry.contents.add(fact.content_id)
         marks = marks_of(fact.verb, fact.channel, fact.topics)
         for period in clock.periods(fact.ts):
             known = entry.boards.get(period)
             if known is not None:
                 entry.boards[period] = (known[0] | marks, known[1] + fact.points)
     if badges is None:
-        return Restored(entry, None, {}, later, [])
-    badge_points, badge_series, received_upto = badges
+        return Restored(entry, None, {}, None, later, [])
+    badge_points, badge_series, received_upto, awards = badges
     catalogue = ruleset.catalogue
     received = [
         _fact(r, r["giver"])
@@ -156,6 +164,7 @@ def restore(
         entry,
         badge_points,
         {key: _index(series) for key, series in badge_series.items()},
+        KnownAwards.from_plain(awards),
         later,
         received,
     )
@@ -178,8 +187,12 @@ def write(
     entry: CachedHistory,
     badges: MemberState | None,
     ruleset: Ruleset,
+    latest: Fact,
 ) -> None:
     """Store ``entry`` (and the member's badge state) as the member's snapshot.
+
+    ``entry`` is first trimmed to what the rules can still read for actions from
+    ``latest`` (the action just recorded) on (:func:`trim`).
 
     A state whose indexes hold keys marshal cannot write (a host's own rule kind may
     use any hashable) is simply not snapshotted: the member is then rebuilt from the
@@ -187,8 +200,11 @@ def write(
     """
     if ruleset.version is None:
         return
+    trim(entry, ruleset, latest)
     received_upto = 0
+    awards = None
     if badges is not None:
+        awards = KnownAwards.of(connection, badges).to_plain()
         # Under the member's lock nothing aimed at them is being logged (the writers
         # of such actions take it first), so every action up to this id is in
         # ``badges`` and every later one will come after the snapshot.
@@ -212,6 +228,7 @@ def write(
                     badges.points,
                     {key: _series(index) for key, index in badges.indexes.items()},
                     received_upto,
+                    awards,
                 ),
             )
         )
@@ -231,19 +248,39 @@ def write(
     entry.snapshot_seq = entry.seq
 
 
-Series = dict[Hashable, tuple[list[float], list[float]]]
+def trim(entry: CachedHistory, ruleset: Ruleset, latest: Fact) -> None:
+    """Forget what no rule reads any more: facts older than the earliest window the
+    rules read for ``latest``, less :data:`TRIM_STEP`.
+
+    A member's history otherwise grows for as long as a process keeps it, and so does
+    every snapshot, while the rules read a few weeks (a month for variety, 90 days for
+    reused words).  An action older than that (a late arrival) finds the history
+    incomplete for its windows (``entry.since``) and is scored from the log, as always.
+    """
+    starts = {
+        rule.id: start for rule in ruleset.rules if (start := rule.lookback(latest)) is not None
+    }
+    if not starts:
+        return
+    horizon = min(starts.values()) - TRIM_STEP
+    if horizon - entry.since < TRIM_STEP:
+        return
+    entry.history.prune(horizon, starts)
+    entry.since = horizon
 
 
-def _series(index: TimeIndex) -> Series:
-    """An index's series for the payload, as they are: marshal writes a repeated
-    float (the 1s of counts, a timestamp indexed by several rules) as a reference,
-    and reads the lists back with no Python loop per key, which matters for indexes
-    with a key per content or colleague (thousands for a busy member)."""
-    return index.series()
+def _series(index: TimeIndex) -> bytes:
+    """An index for the payload, packed on its own so that a restore unpacks only the
+    indexes an action uses (:meth:`TimeIndex.deferred`); an index restored and not
+    used since is written back as it was read.  marshal writes a repeated float (the
+    1s of counts) as a reference, and reads the lists back with no Python loop per
+    key, which matters for indexes with a key per content or colleague."""
+    packed = index.packed()
+    return marshal.dumps(index.series()) if packed is None else packed
 
 
-def _index(series: Series) -> TimeIndex:
-    return TimeIndex.restored(series)
+def _index(packed: bytes) -> TimeIndex:
+    return TimeIndex.deferred(packed, marshal.loads)
 
 
 @lru_cache(maxsize=4)

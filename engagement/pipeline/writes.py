@@ -76,14 +76,15 @@ def record_many(
             runtime, connection, ruleset, awards, written, after_commit, kept.restored
         )
         if written:
-            last = {fact.member: fact.seq for fact, _ in written}
+            last = {fact.member: fact for fact, _ in written}
             for pk, entry in kept.entries.items():
                 state = outcome.states.get(pk)
                 if state is None or state.member_id not in last:
                     continue
-                entry.seq = last[state.member_id]
+                latest = last[state.member_id]
+                entry.seq = latest.seq
                 if snapshots.due(entry, entry.seq, runtime.snapshot_every):
-                    snapshots.write(connection, pk, entry, state, ruleset)
+                    snapshots.write(connection, pk, entry, state, ruleset, latest)
         awards = revocation.marked_revoked(connection, awards)
         if notify:
             runtime.announcer.awards(
@@ -148,14 +149,17 @@ def _snapshot(
 ) -> None:
     """Store the member's state every few actions, for processes without it cached."""
     entry, person, ruleset = recorded.history, recorded.person, recorded.ruleset
-    if entry is None or person is None or ruleset is None or recorded.member_pk is None:
+    fact = recorded.fact
+    if entry is None or person is None or ruleset is None or fact is None:
+        return
+    if recorded.member_pk is None:
         return
     if not snapshots.due(entry, person.seq, runtime.snapshot_every):
         return
     badges = outcome.states.get(recorded.member_pk)
     if badges is None and not (ruleset.catalogue.empty and not ruleset.catalogue.levels):
         return  # badges were not evaluated: a snapshot without them would mislead
-    snapshots.write(connection, recorded.member_pk, entry, badges, ruleset)
+    snapshots.write(connection, recorded.member_pk, entry, badges, ruleset, fact)
 
 
 def _recognise_batch(

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 
 from engagement.core.facts import ATTRIBUTES as _ATTRIBUTES
 from engagement.core.facts import Fact, Step, StepCache, read_only
-from engagement.core.history import TimeIndex
 from engagement.core.periods import CALENDAR_UNITS, CalendarUnit, Clock, Window, parse_duration
+from engagement.core.timeindex import TimeIndex
 from engagement.rules.kinds import RuleKind, RuleParams
 
 

@@ -8,8 +8,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from engagement.core.facts import Fact, Step, StepCache, read_only
-from engagement.core.history import TimeIndex
 from engagement.core.periods import CalendarUnit, Clock
+from engagement.core.timeindex import TimeIndex
 from engagement.rules.kinds import RuleKind, RuleParams
 
 _PERIOD_ADJECTIVE = {

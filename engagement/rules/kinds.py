@@ -15,9 +15,9 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from engagement.core.facts import Fact, Step
-from engagement.core.history import TimeIndex
 from engagement.core.periods import Clock
 from engagement.core.registry import KindRegistry
+from engagement.core.timeindex import TimeIndex
 
 Phase = Literal["bonus", "modifier", "cap"]
 PHASES: tuple[Phase, ...] = ("bonus", "modifier", "cap")

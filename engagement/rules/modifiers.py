@@ -10,8 +10,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from engagement.core.facts import ATTRIBUTES, Fact, Step, StepCache, ordinal, read_only
-from engagement.core.history import TimeIndex
 from engagement.core.periods import Clock, Window
+from engagement.core.timeindex import TimeIndex
 from engagement.rules.kinds import RuleKind, RuleParams
 
 RepeatDimension = Literal["verb", "channel", "content", "target"]

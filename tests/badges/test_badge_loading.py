@@ -11,7 +11,7 @@ import pytest
 from engagement import DEFAULT_RULES_PATH, Engagement, RuleFileError
 from engagement.badges import CriterionKind, CriterionParams, Measure, default_criteria
 from engagement.core.facts import Fact
-from engagement.core.history import TimeIndex
+from engagement.core.timeindex import TimeIndex
 from engagement.rules import default_registry, load_ruleset, load_ruleset_file
 
 SOURCE = "hr-rules.yaml"

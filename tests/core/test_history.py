@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from engagement.core.history import TimeIndex
+from engagement.core.timeindex import TimeIndex
 
 
 def test_counts_and_totals_in_half_open_ranges() -> None:

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from engagement import DEFAULT_RULES_PATH
 from engagement.core.facts import Fact, Step, StepCache, round_points
-from engagement.core.history import MemberHistory, TimeIndex
+from engagement.core.history import MemberHistory
 from engagement.core.periods import calendar_bounds, zone
 from engagement.core.scoring import Award, score, score_and_remember
+from engagement.core.timeindex import TimeIndex
 from engagement.rules import (
     RuleKind,
     RuleParams,

@@ -12,6 +12,7 @@ marks as a rebuild from the database.
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from engagement import DEFAULT_RULES_PATH, Engagement, EngagementError
 from engagement.leaderboards.book import SEPARATOR
 from engagement.leaderboards.tables import scores
 from engagement.pipeline import snapshots
-from engagement.pipeline.badge_states import load_member_states
+from engagement.pipeline.badge_states import load_member_states, restored_state
 from engagement.storage.members import Person
 from engagement.storage.tables import member_snapshots, members
 
@@ -41,7 +42,12 @@ def histories(draw: st.DrawFn) -> list[tuple[str, Any]]:
     """What hosts do to a programme, in any order."""
     ops: list[tuple[str, Any]] = []
     keys: list[str] = []
-    choices = ("record", "record", "record", "batch", "revoke", "erase", "consent", "rules")
+    # Over a year, stored histories are trimmed to the rules' windows and late
+    # arrivals reach back past them.
+    days = draw(st.sampled_from((50, 400)))
+    choices = (
+        "record", "record", "record", "batch", "revoke", "erase", "consent", "rules", "badge",
+    )  # fmt: skip
     for n in range(draw(st.integers(1, 24))):
         choice = draw(st.sampled_from(choices))
         if choice == "revoke" and keys:
@@ -52,24 +58,29 @@ def histories(draw: st.DrawFn) -> list[tuple[str, Any]]:
             ops.append(("consent", (draw(st.sampled_from(MEMBERS)), draw(st.booleans()))))
         elif choice == "rules":
             ops.append(("rules", None))
+        elif choice == "badge":
+            # HR grants or revokes a badge by hand: a manual one, or one actions earn.
+            badge = draw(st.sampled_from(("spotlight", "storyteller", "first-post")))
+            member = draw(st.sampled_from(MEMBERS))
+            ops.append((draw(st.sampled_from(("grant", "unbadge"))), (member, badge)))
         else:
             batch = []
             for i in range(draw(st.integers(1, 3)) if choice == "batch" else 1):
                 key = f"k{n}-{i}"
                 keys.append(key)
-                batch.append(_action(draw, key))
+                batch.append(_action(draw, key, days))
             ops.append((choice if choice == "batch" else "record", batch))
     return ops
 
 
-def _action(draw: st.DrawFn, key: str) -> dict[str, Any]:
+def _action(draw: st.DrawFn, key: str, days: int) -> dict[str, Any]:
     member = draw(st.sampled_from(MEMBERS))
     verb = draw(st.sampled_from(("share", "share", "post", "kudos", "read")))
     action: dict[str, Any] = {
         "key": key,
         "member": member,
         "verb": verb,
-        "at": (MONDAY + timedelta(hours=draw(st.integers(0, 24 * 50)))).isoformat(),
+        "at": (MONDAY + timedelta(hours=draw(st.integers(0, 24 * days)))).isoformat(),
     }
     if verb in ("share", "read"):
         action["channel"] = draw(st.sampled_from(("linkedin", "xing", "intranet")))
@@ -119,6 +130,10 @@ def _run(engine: Engagement, ops: list[tuple[str, Any]], rules: Path) -> list[An
                 engine.members.erase(arg)
                 engine.members.upsert(arg, timezone="Europe/Paris", team="Sales")
                 seen.append("erased")
+            elif op == "grant":
+                seen.append(engine.badges.grant(*arg, reason="test").label)
+            elif op == "unbadge":
+                seen.append(len(engine.badges.revoke(*arg, reason="test")))
             elif op == "consent":
                 member, yes = arg
                 (engine.members.opt_in if yes else engine.members.opt_out)(member)
@@ -176,6 +191,10 @@ def _check_restored_states(engine: Engagement) -> int:
             }
             for period, kept in restored.history.boards.items():
                 assert stored.get(period, (frozenset(), 0)) == kept, (member_id, period)
+            # The awards: those the snapshot knew, and the rows written since.
+            awarded = restored_state(connection, ruleset, person, restored)
+            for held in ("held", "issued", "completed", "blocked"):
+                assert getattr(awarded, held) == getattr(rebuilt, held), (member_id, held)
             checked += 1
     return checked
 
@@ -280,3 +299,68 @@ def test_revoking_an_action_discards_the_members_snapshot(engine: Engagement) ->
 def test_snapshot_every_must_be_a_count(every: object, tmp_path: Path) -> None:
     with pytest.raises(EngagementError, match="snapshot_every: a number of actions"):
         Engagement(f"sqlite:///{tmp_path / 'x.db'}", snapshot_every=every)  # type: ignore[arg-type]
+
+
+def test_awards_changed_after_a_snapshot_are_read_on_restore(engine: Engagement) -> None:
+    """A snapshot keeps the awards it knew; what HR granted or revoked since is read
+    from the rows written after it, so a restored state holds what a rebuild holds."""
+    _posts(engine, 20)  # earns first-post (and more) before the snapshot at action 16
+    engine.badges.revoke("alice", "first-post", reason="posted by mistake")
+    engine.badges.grant("alice", "spotlight", reason="a post that made a difference")
+    with engine.database.connect() as connection:
+        seq = connection.execute(select(member_snapshots.c.seq)).scalar_one()
+    assert 1 < seq <= 21  # written before HR changed anything
+    assert _check_restored_states(engine) == 1
+    earned = engine.badges.earned("alice")
+    assert "first-post" not in earned and "spotlight" in earned
+
+
+def test_trimmed_snapshots_score_a_year_as_a_rebuild_does(
+    engine: Engagement, tmp_path: Path
+) -> None:
+    """Stored histories are trimmed to the rules' windows (90 days for reused words, a
+    month for variety): a year of varied actions, some arriving late, scores the same
+    from snapshots as from the log."""
+    draw = random.Random(7)
+    # Forty different comments, so that a comment comes back every few months: inside
+    # the 90-day reuse window or just past it.
+    places = ("Lyon", "Berlin", "Porto", "Gdansk", "Leeds", "Turin", "Ghent", "Malmo")
+    subjects = ("migration", "launch", "audit", "hiring drive", "customer survey")
+    texts = [
+        f"what our {place} office learned from the {subject} this quarter, honestly told"
+        for place in places
+        for subject in subjects
+    ]
+    actions = []
+    for n in range(260):
+        day = n * 1.4 + (draw.uniform(-40, 0) if n % 4 == 0 else 0)  # every 4th is late
+        action: dict[str, Any] = {
+            "key": f"y{n}",
+            "member": "ana",
+            "verb": draw.choice(("share", "share", "share", "post", "read")),
+            "at": (MONDAY + timedelta(days=max(day, 0))).isoformat(),
+            "channel": draw.choice(("linkedin", "xing")),
+        }
+        if action["verb"] != "post":
+            action["content"] = {
+                "id": f"c{draw.randrange(40)}",
+                "kind": draw.choice(("industry", "corporate")),
+                "topics": [draw.choice(("ai", "hr", "cloud"))],
+            }
+        if action["verb"] != "read" and draw.random() < 0.8:
+            action["text"] = draw.choice(texts)
+        actions.append(action)
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    with (
+        Engagement(engine.database, history_cache_size=0, snapshot_every=2) as snapshotting,
+        Engagement(rebuilt_url, history_cache_size=0, snapshot_every=0) as rebuilding,
+    ):
+        _enrol(rebuilding)
+        for each in (snapshotting, rebuilding):
+            each.members.upsert("ana", timezone="Europe/Paris", team="Sales")
+        for action in actions:
+            assert snapshotting.record(action).summary == rebuilding.record(action).summary
+        with engine.database.connect() as connection:
+            since = connection.execute(select(member_snapshots.c.seq)).scalar_one()
+        assert since > 200
+        assert _check_restored_states(snapshotting) == 1

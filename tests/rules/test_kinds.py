@@ -23,7 +23,7 @@ from engagement import (
     Step,
     UnknownKindError,
 )
-from engagement.core.history import TimeIndex
+from engagement.core.timeindex import TimeIndex
 from engagement.rules import (
     BUILTIN_RULE_KINDS,
     Cap,

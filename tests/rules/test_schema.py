@@ -13,7 +13,7 @@ import yaml
 from pydantic import Field
 
 from engagement import DEFAULT_RULES_PATH, Fact, RuleKind, RuleParams, Step
-from engagement.core.history import TimeIndex
+from engagement.core.timeindex import TimeIndex
 from engagement.rules import Phase, default_registry, ruleset_json_schema
 
 BUILTIN_KINDS = [
