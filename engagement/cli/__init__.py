@@ -22,6 +22,7 @@ from engagement.cli import (
     commands_outbox,
     commands_report,
     commands_rules,
+    commands_schema,
     commands_simulate,
 )
 from engagement.cli.errors import ExitCode, translate, usage
@@ -80,6 +81,9 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 for _command in (
+    commands_schema.upgrade,
+    commands_schema.downgrade,
+    commands_schema.current,
     commands_rules.validate,
     commands_rules.schema,
     commands_simulate.simulate,
