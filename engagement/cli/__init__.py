@@ -97,6 +97,7 @@ for _command in (
     commands_members.erase_member,
     commands_report.report,
     commands_outbox.drain,
+    commands_outbox.outbox_status,
 ):
     cli.add_command(_command)
 

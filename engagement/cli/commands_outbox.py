@@ -1,4 +1,5 @@
-"""``drain``: delivering the outbox to a webhook, from cron, a timer or a service."""
+"""``drain``: delivering the outbox to a webhook, from cron, a timer or a service;
+``outbox-status``: what to monitor (lag, dead letters), as text, JSON or a check."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from types import FrameType
 
 import click
 
-from engagement.cli.errors import CommandError
+from engagement.cli.errors import CommandError, ExitCode
+from engagement.cli.output import echo_json
 from engagement.cli.params import Choice, Count
 from engagement.cli.state import State, db_option, pass_state
 from engagement.outbox import RECOGNITION, DrainReport, WebhookReceiver
@@ -99,6 +101,61 @@ def drain(
                 on_report=lambda report: click.echo(_summary(report)) if report.claimed else None,
             )
     click.echo(f"stopped after {polls} polls: {_summary(totals)}")
+
+
+@click.command("outbox-status")
+@db_option
+@click.option(
+    "--max-lag",
+    type=Count(),
+    metavar="SECONDS",
+    help="exit 3 if the oldest pending message has waited longer",
+)
+@click.option("--max-dead", type=Count(), help="exit 3 if there are more dead letters")
+@click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
+@pass_state
+def outbox_status(
+    state: State, db: str, max_lag: int | None, max_dead: int | None, as_json: bool
+) -> None:
+    """Show the outbox's backlog: pending, retrying, dead, delivered, and the lag.
+
+    With --max-lag or --max-dead it is a check for monitoring: exit 3 when a
+    threshold is passed (each passed threshold is named on a line of its own).
+    """
+    for name, value in (("--max-lag", max_lag), ("--max-dead", max_dead)):
+        if value is not None and value < 0:
+            raise CommandError(f"{name}: 0 or more, not {value}")
+    with state.engine(db) as engine:
+        backlog = engine.outbox.backlog()
+    lag = int(backlog.lag.total_seconds())
+    if as_json:
+        echo_json(
+            {
+                "at": backlog.at.isoformat(),
+                "pending": backlog.pending,
+                "retrying": backlog.retrying,
+                "dead": backlog.dead,
+                "delivered": backlog.delivered,
+                "oldest_pending": backlog.oldest_pending.isoformat()
+                if backlog.oldest_pending
+                else None,
+                "lag_seconds": lag,
+            }
+        )
+    else:
+        click.echo(f"pending {backlog.pending} ({backlog.retrying} retrying), lag {lag} s")
+        click.echo(f"dead {backlog.dead}")
+        click.echo(f"delivered {backlog.delivered} (kept until pruned)")
+    passed = []
+    if max_lag is not None and lag > max_lag:
+        passed.append(f"over --max-lag: the oldest pending message waited {lag} s")
+    if max_dead is not None and backlog.dead > max_dead:
+        passed.append(f"over --max-dead: {backlog.dead} dead letters")
+    if passed:
+        if not as_json:
+            for line in passed:
+                click.echo(line)
+        click.get_current_context().exit(ExitCode.DIFFERENCES)
 
 
 def _summary(report: DrainReport) -> str:

@@ -12,6 +12,7 @@ from engagement.exceptions import InvalidInputError
 from engagement.outbox import LEASE, Deliver, DrainReport, OutboxMessage, store
 from engagement.outbox import drain as draining
 from engagement.outbox import follow as following
+from engagement.outbox.message import Backlog
 from engagement.pipeline.runtime import Runtime
 
 
@@ -91,6 +92,12 @@ class Outbox:
         ``dead`` (dead letters carry their ``last_error``)."""
         with self._runtime.unit(session) as (connection, _):
             return store.messages(connection, status, limit)
+
+    def backlog(self, *, session: Session | None = None) -> Backlog:
+        """How many messages are pending, retrying, dead and delivered, and the lag
+        of the oldest pending one: what to monitor (docs/operations.md)."""
+        with self._runtime.unit(session) as (connection, _):
+            return store.backlog(connection, datetime.now(UTC))
 
     def requeue_dead(
         self, ids: Iterable[int] | None = None, *, session: Session | None = None

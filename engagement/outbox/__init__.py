@@ -12,7 +12,7 @@ the host's, signed so that :func:`verify_signature` can prove them genuine.
 from __future__ import annotations
 
 from engagement.outbox.drain import LEASE, Deliver, retry_delay
-from engagement.outbox.message import STATUSES, DrainReport, OutboxMessage, Status
+from engagement.outbox.message import STATUSES, Backlog, DrainReport, OutboxMessage, Status
 from engagement.outbox.signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -31,6 +31,7 @@ __all__ = [
     "RECOGNITION",
     "SIGNATURE_HEADER",
     "STATUSES",
+    "Backlog",
     "Deliver",
     "DeliveryError",
     "DrainReport",

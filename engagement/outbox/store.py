@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, case, delete, func, insert, select, update
 
 from engagement.exceptions import InvalidInputError
-from engagement.outbox.message import STATUSES, OutboxMessage, Status
+from engagement.outbox.message import STATUSES, Backlog, OutboxMessage, Status
 from engagement.outbox.tables import outbox
 from engagement.storage.tables import members
 
@@ -153,6 +153,28 @@ def messages(connection: Connection, status: str | None, limit: int | None) -> l
     if status is not None:
         query = query.where(outbox.c.status == status)
     return [_message(row) for row in connection.execute(query).mappings()]
+
+
+def backlog(connection: Connection, now: datetime) -> Backlog:
+    """Counts by status and the oldest pending message, in one grouped query."""
+    rows = connection.execute(
+        select(
+            outbox.c.status,
+            func.count(),
+            func.sum(case((outbox.c.attempts > 0, 1), else_=0)),
+            func.min(outbox.c.created_at),
+        ).group_by(outbox.c.status)
+    ).all()
+    found = {status: (count, retrying, oldest) for status, count, retrying, oldest in rows}
+    pending, retrying, oldest = found.get("pending", (0, 0, None))
+    return Backlog(
+        at=now,
+        pending=int(pending),
+        retrying=int(retrying or 0),
+        dead=int(found.get("dead", (0,))[0]),
+        delivered=int(found.get("delivered", (0,))[0]),
+        oldest_pending=oldest,
+    )
 
 
 def requeue_dead(connection: Connection, ids: Collection[int] | None, now: datetime) -> int:
