@@ -86,6 +86,7 @@ for _command in (
     commands_schema.current,
     commands_rules.validate,
     commands_rules.schema,
+    commands_rules.activate,
     commands_simulate.simulate,
     commands_simulate.replay,
     commands_members.badges,
