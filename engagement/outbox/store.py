@@ -188,10 +188,18 @@ def requeue_dead(connection: Connection, ids: Collection[int] | None, now: datet
 
 
 def prune(connection: Connection, delivered_before: datetime) -> int:
-    """Delete messages delivered before ``delivered_before``; returns how many."""
+    """Delete messages delivered before ``delivered_before``; returns how many.
+
+    The newest message is always kept: SQLite numbers a new row after the highest id
+    left, so deleting it would hand its id to the next message, which receivers
+    would then drop as a repeat.
+    """
+    newest = select(func.max(outbox.c.id)).scalar_subquery()
     result = connection.execute(
         delete(outbox).where(
-            outbox.c.status == "delivered", outbox.c.delivered_at < delivered_before
+            outbox.c.status == "delivered",
+            outbox.c.delivered_at < delivered_before,
+            outbox.c.id < newest,
         )
     )
     return int(result.rowcount)
