@@ -17,8 +17,12 @@ from engagement import WebhookReceiver
 from engagement.outbox import EVENTS, SignatureError, outbox, verify_signature
 
 SECRET = "s3cret-for-the-hr-service-0123"
-T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
-"""A moment after the test's messages are written: they are due by then."""
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """A moment just after the test's messages are written: they are due by then."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -36,18 +40,20 @@ class Clock:
         return self.now
 
 
-def test_a_service_gets_each_event_as_json_signed_and_named(recognising: Any, hook: Any) -> None:
+def test_a_service_gets_each_event_as_json_signed_and_named(
+    recognising: Any, hook: Any, t0: datetime
+) -> None:
     engine = recognising(outbox=True)
     engine.record(kudos("alice", "bob"))
     server = hook()
-    clock = Clock(T0)
+    clock = Clock(t0)
     receiver = WebhookReceiver(server.url, style="json", secret=SECRET, clock=clock)
     assert receiver.events == EVENTS
-    report = engine.outbox.drain(receiver, now=T0)
+    report = engine.outbox.drain(receiver, now=t0)
     assert report.delivered == report.claimed == len(server.raw) > 1
     for raw, headers, body in zip(server.raw, server.headers, server.bodies, strict=True):
         signed_at = verify_signature(raw, headers["Engagement-Signature"], SECRET, now=clock())
-        assert signed_at == int(T0.timestamp())
+        assert signed_at == int(t0.timestamp())
         assert headers["Engagement-Delivery"] == str(body["id"])
         assert headers["Idempotency-Key"] == f"engagement-outbox-{body['id']}"
         assert headers["Engagement-Event"] == body["event"]
@@ -59,16 +65,18 @@ def test_a_service_gets_each_event_as_json_signed_and_named(recognising: Any, ho
     assert datetime.fromisoformat(kudos_body["created_at"]).tzinfo is not None
 
 
-def test_a_retry_is_signed_afresh_under_the_same_delivery_id(recognising: Any, hook: Any) -> None:
+def test_a_retry_is_signed_afresh_under_the_same_delivery_id(
+    recognising: Any, hook: Any, t0: datetime
+) -> None:
     engine = recognising(outbox=True)
     engine.record(kudos("alice", "bob"))
     server = hook([503])
-    clock = Clock(T0)
+    clock = Clock(t0)
     receiver = WebhookReceiver(server.url, style="json", secret=SECRET, events=["kudos-given"])
     receiver.clock = clock
-    first = engine.outbox.drain(receiver, now=T0)
+    first = engine.outbox.drain(receiver, now=t0)
     clock.now += 3600
-    second = engine.outbox.drain(receiver, now=T0 + timedelta(hours=1))
+    second = engine.outbox.drain(receiver, now=t0 + timedelta(hours=1))
     assert (first.failed, second.delivered) == (1, 1)
     kudos_posts = [
         (raw, headers)
