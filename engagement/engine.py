@@ -9,9 +9,10 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from engagement import migrations
 from engagement.badges.criteria import CriterionKindRegistry
 from engagement.badges.kinds import default_criteria
 from engagement.core.actions import Action
@@ -19,9 +20,7 @@ from engagement.core.limits import DEFAULT_LIMITS, Limits
 from engagement.core.scoring import Award
 from engagement.exceptions import InvalidInputError
 from engagement.facades import Analytics, Badges, Boards, Ledger, Members, Outbox
-from engagement.leaderboards import tallies
 from engagement.leaderboards.rebuild import rebuild as rebuild_scores
-from engagement.leaderboards.tables import tallies as tallies_table
 from engagement.pipeline import replay as replaying
 from engagement.pipeline import writes
 from engagement.pipeline.revocation import Revocation
@@ -167,27 +166,20 @@ class Engagement:
     # -- schema and rules ---------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Create the engine's tables (``engagement_*``) where they do not exist yet.
+        """Bring the engine's tables (``engagement_*``) to the newest revision.
 
-        A database from a version without score tallies gets them counted from its
-        score rows, so its boards keep their participants, and the indexes added
-        since its version.
+        "Upgrade to head" (:func:`engagement.migrations.upgrade`, also
+        ``engagement upgrade``): an empty database gets every table; one from an
+        earlier version runs the migrations since, keeping every row.  Safe to call
+        at every start, from several processes at once.
         """
-        had_tallies = inspect(self.database).has_table(tallies_table.name)
-        metadata.create_all(self.database)
-        # create_all() only indexes the tables it creates: a database from an earlier
-        # version gets the indexes added since.
-        with self.database.begin() as connection:
-            for table in metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(connection, checkfirst=True)
-        if not had_tallies:
-            with self.database.begin() as connection:
-                tallies.recount(connection)
+        migrations.upgrade(self.database)
 
     def drop_schema(self) -> None:
-        """Drop the engine's tables and everything in them."""
+        """Drop the engine's tables, everything in them, and their recorded revision."""
         metadata.drop_all(self.database)
+        with self.database.begin() as connection:
+            migrations.drop_version_table(connection)
 
     def load_rules(self, path: str | Path) -> Ruleset:
         """Validate the rule file at ``path`` without activating it.

@@ -103,5 +103,7 @@ def test_no_module_imports_another_modules_private_names() -> None:
 
 def test_modules_stay_small() -> None:
     for path in PACKAGE.rglob("*.py"):
+        if path.parent == PACKAGE / "migrations" / "versions":
+            continue  # a revision is a frozen record of a schema, one table after another
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 450, f"{path.relative_to(PACKAGE)} has {lines} lines: split it"

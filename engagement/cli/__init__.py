@@ -22,6 +22,7 @@ from engagement.cli import (
     commands_outbox,
     commands_report,
     commands_rules,
+    commands_schema,
     commands_simulate,
 )
 from engagement.cli.errors import ExitCode, translate, usage
@@ -80,8 +81,12 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 for _command in (
+    commands_schema.upgrade,
+    commands_schema.downgrade,
+    commands_schema.current,
     commands_rules.validate,
     commands_rules.schema,
+    commands_rules.activate,
     commands_simulate.simulate,
     commands_simulate.replay,
     commands_members.badges,
@@ -93,6 +98,7 @@ for _command in (
     commands_members.erase_member,
     commands_report.report,
     commands_outbox.drain,
+    commands_outbox.outbox_status,
 ):
     cli.add_command(_command)
 

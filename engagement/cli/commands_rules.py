@@ -1,4 +1,5 @@
-"""``validate`` and ``schema``: rule files, for HR and their editors."""
+"""``validate``, ``schema`` and ``activate``: rule files, for HR, their editors and
+the people who put a new version live."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from contextlib import contextmanager
 import click
 
 from engagement.cli.errors import ExitCode, clip
-from engagement.exceptions import Problem, RuleFileError
+from engagement.cli.state import State, db_option, pass_state
+from engagement.exceptions import NotConfiguredError, Problem, RuleFileError
 from engagement.rules import default_registry, load_ruleset_file, ruleset_json_schema
 
 
@@ -56,3 +58,28 @@ def validate(ctx: click.Context, files: tuple[str, ...]) -> None:
 def schema() -> None:
     """Print the rule file's JSON Schema (for editors)."""
     click.echo(json.dumps(ruleset_json_schema(default_registry()), indent=2))
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@db_option
+@pass_state
+def activate(state: State, file: str, db: str) -> None:
+    """Validate FILE and make it the active ruleset, as a new version.
+
+    A file with problems exits 1 and changes nothing; the same text as the active
+    version changes nothing either.  Points already awarded stay: preview a rescoring
+    with 'engagement replay --db URL' (or, before activating, '--rules FILE').
+    """
+    with state.engine(db) as engine:
+        try:
+            before: int | None = engine.active_rules().version
+        except NotConfiguredError:
+            before = None
+        with reading_rules(file):
+            stored = engine.activate_rules(file)
+    if stored.version == before:
+        click.echo(f"{file}: already active as version {stored.version}")
+    else:
+        was = f" (was {before})" if before is not None else ""
+        click.echo(f"{file}: activated as version {stored.version}{was}")

@@ -130,14 +130,27 @@ def _activate(engine: Engagement, session: Session, rules: str | None, *, use_ac
 @click.command()
 @db_option
 @click.option("--apply", is_flag=True, help="append adjustment entries")
+@click.option(
+    "--rules", metavar="FILE", help="preview under this rule file instead (never applied)"
+)
 @pass_state
-def replay(state: State, db: str, apply: bool) -> None:
+def replay(state: State, db: str, apply: bool, rules: str | None) -> None:
     """Rescore a database's log under its rules.
 
-    Without --apply it only reports what would change.
+    Without --apply it only reports what would change.  With --rules it reports what
+    a rule file not yet activated would change (activate it, then --apply).
     """
+    if apply and rules is not None:
+        raise CommandError(
+            "--apply rescores under the active rules only, not --rules",
+            "activate the file first ('engagement activate FILE --db URL'), then --apply",
+        )
     with state.engine(db) as engine:
-        report = engine.replay(apply=apply)
+        preview = None
+        if rules is not None:
+            with reading_rules(rules):
+                preview = engine.load_rules(rules)
+        report = engine.replay(apply=apply, rules=preview)
     verb = "adjusted" if report.applied else "would change"
     click.echo(
         f"{report.actions} actions replayed; {report.changed} {verb}; "

@@ -10,7 +10,8 @@ code  meaning
 2     invalid input or usage: a bad argument or option, an unreadable or malformed
       input file, a bad or unsupported ``--db`` URL, a SQLite file that does not
       exist, a database without the engagement tables or an active ruleset
-3     a check found differences (``rebuild-leaderboards --check``)
+3     a check found differences (``rebuild-leaderboards --check``), or a monitoring
+      threshold was passed (``current --check``, ``outbox-status --max-lag/--max-dead``)
 4     the database could not be used: unreachable, refused the login, or failed a
       statement; running again once it is back may succeed
 5     an unexpected error, a bug: ``engagement --traceback …`` shows where

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 from engagement.exceptions import InvalidInputError
 from engagement.outbox import LEASE, Deliver, DrainReport, OutboxMessage, store
 from engagement.outbox import drain as draining
+from engagement.outbox import follow as following
+from engagement.outbox.message import Backlog
 from engagement.pipeline.runtime import Runtime
 
 
@@ -48,6 +51,40 @@ class Outbox:
             now=now,
         )
 
+    def follow(
+        self,
+        deliver: Deliver,
+        *,
+        interval: float = 5.0,
+        stop: threading.Event | None = None,
+        limit: int = 100,
+        max_attempts: int = 8,
+        lease: timedelta = LEASE,
+        max_polls: int | None = None,
+        on_report: Callable[[DrainReport], None] | None = None,
+    ) -> tuple[int, DrainReport]:
+        """:meth:`drain` again and again, for a long-running service; returns how many
+        drains ran and their totals.
+
+        A full batch is followed at once, otherwise the next drain waits ``interval``
+        seconds.  Runs until ``stop`` is set (a signal handler of the host's may set
+        it: the current batch is finished first) or ``max_polls`` drains ran; errors
+        other than failed deliveries (the database gone) propagate, for the service
+        manager to restart the process.  ``on_report`` sees each batch's report.
+        """
+        event = stop if stop is not None else threading.Event()
+        if not isinstance(event, threading.Event):
+            raise InvalidInputError(f"stop: a threading.Event, or None, not {stop!r}")
+        draining.check(deliver, limit, max_attempts, lease, None)
+        return following.follow(
+            lambda: self.drain(deliver, limit=limit, max_attempts=max_attempts, lease=lease),
+            limit=limit,
+            interval=interval,
+            stop=event,
+            max_polls=max_polls,
+            on_report=on_report,
+        )
+
     def messages(
         self, status: str | None = None, *, limit: int | None = 100, session: Session | None = None
     ) -> list[OutboxMessage]:
@@ -55,6 +92,12 @@ class Outbox:
         ``dead`` (dead letters carry their ``last_error``)."""
         with self._runtime.unit(session) as (connection, _):
             return store.messages(connection, status, limit)
+
+    def backlog(self, *, session: Session | None = None) -> Backlog:
+        """How many messages are pending, retrying, dead and delivered, and the lag
+        of the oldest pending one: what to monitor (docs/operations.md)."""
+        with self._runtime.unit(session) as (connection, _):
+            return store.backlog(connection, datetime.now(UTC))
 
     def requeue_dead(
         self, ids: Iterable[int] | None = None, *, session: Session | None = None

@@ -57,7 +57,7 @@ def drain(
     message; the rest of the batch is handed back untried.  ``now`` (an aware
     datetime) stands for the clock when deciding what is due and scheduling retries.
     """
-    _check(deliver, limit, max_attempts, lease, now)
+    check(deliver, limit, max_attempts, lease, now)
     clock: Callable[[], datetime] = (lambda: now) if now is not None else _utcnow
     start = clock()
     starts_until = time.monotonic() + lease.total_seconds() / 2
@@ -110,9 +110,8 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _check(
-    deliver: object, limit: object, max_attempts: object, lease: object, now: object
-) -> None:
+def check(deliver: object, limit: object, max_attempts: object, lease: object, now: object) -> None:
+    """Refuse drain arguments that are not what :func:`drain` documents."""
     if not callable(deliver):
         raise InvalidInputError(
             f"deliver: a callable taking an OutboxMessage (e.g. a WebhookReceiver), not {deliver!r}"

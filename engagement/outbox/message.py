@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from engagement.core.scoring import Award
@@ -65,6 +65,33 @@ class DrainReport:
     failed: int = 0
     dead: int = 0
     released: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """How the outbox stands, for monitoring (:meth:`engine.outbox.backlog
+    <engagement.facades.Outbox.backlog>`).
+
+    ``pending`` messages wait for delivery, ``retrying`` of them after a failure;
+    ``dead`` ones wait for someone to fix the receiver and requeue them;
+    ``delivered`` ones wait to be pruned.  ``oldest_pending`` is when the oldest
+    undelivered message was written, ``at`` when this was measured.
+    """
+
+    at: datetime
+    pending: int = 0
+    retrying: int = 0
+    dead: int = 0
+    delivered: int = 0
+    oldest_pending: datetime | None = None
+
+    @property
+    def lag(self) -> timedelta:
+        """How long the oldest undelivered message has waited (zero when none does):
+        the figure to alert on, as receivers see events this late."""
+        if self.oldest_pending is None:
+            return timedelta(0)
+        return max(timedelta(0), self.at - self.oldest_pending)
 
 
 def payload_json(payload: object) -> dict[str, Any]:

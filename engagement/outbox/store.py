@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, case, delete, func, insert, select, update
 
 from engagement.exceptions import InvalidInputError
-from engagement.outbox.message import STATUSES, OutboxMessage, Status
+from engagement.outbox.message import STATUSES, Backlog, OutboxMessage, Status
 from engagement.outbox.tables import outbox
 from engagement.storage.tables import members
 
@@ -155,6 +155,28 @@ def messages(connection: Connection, status: str | None, limit: int | None) -> l
     return [_message(row) for row in connection.execute(query).mappings()]
 
 
+def backlog(connection: Connection, now: datetime) -> Backlog:
+    """Counts by status and the oldest pending message, in one grouped query."""
+    rows = connection.execute(
+        select(
+            outbox.c.status,
+            func.count(),
+            func.sum(case((outbox.c.attempts > 0, 1), else_=0)),
+            func.min(outbox.c.created_at),
+        ).group_by(outbox.c.status)
+    ).all()
+    found = {status: (count, retrying, oldest) for status, count, retrying, oldest in rows}
+    pending, retrying, oldest = found.get("pending", (0, 0, None))
+    return Backlog(
+        at=now,
+        pending=int(pending),
+        retrying=int(retrying or 0),
+        dead=int(found.get("dead", (0,))[0]),
+        delivered=int(found.get("delivered", (0,))[0]),
+        oldest_pending=oldest,
+    )
+
+
 def requeue_dead(connection: Connection, ids: Collection[int] | None, now: datetime) -> int:
     """Make dead letters (all, or those in ``ids``) pending and due now, with their
     attempts reset; returns how many.  ``last_error`` is kept until the next try."""
@@ -166,10 +188,18 @@ def requeue_dead(connection: Connection, ids: Collection[int] | None, now: datet
 
 
 def prune(connection: Connection, delivered_before: datetime) -> int:
-    """Delete messages delivered before ``delivered_before``; returns how many."""
+    """Delete messages delivered before ``delivered_before``; returns how many.
+
+    The newest message is always kept: SQLite numbers a new row after the highest id
+    left, so deleting it would hand its id to the next message, which receivers
+    would then drop as a repeat.
+    """
+    newest = select(func.max(outbox.c.id)).scalar_subquery()
     result = connection.execute(
         delete(outbox).where(
-            outbox.c.status == "delivered", outbox.c.delivered_at < delivered_before
+            outbox.c.status == "delivered",
+            outbox.c.delivered_at < delivered_before,
+            outbox.c.id < newest,
         )
     )
     return int(result.rowcount)

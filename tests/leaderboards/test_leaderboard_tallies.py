@@ -13,6 +13,7 @@ from engagement import Engagement
 from engagement.leaderboards import tallies
 from engagement.leaderboards.tables import scores
 from engagement.leaderboards.tables import tallies as tallies_table
+from engagement.migrations import drop_version_table
 
 MEMBERS = tuple((f"m{i:02}", "Sales" if i % 2 else "Ops", True) for i in range(40))
 
@@ -90,6 +91,8 @@ def test_create_schema_counts_the_tallies_of_a_database_that_had_none(
     engine = board_engine(MEMBERS[:5])
     engine.record_many([act(m) for m, _, _ in MEMBERS[:5] for _ in range(3)])
     tallies_table.drop(engine.database)
+    with engine.database.begin() as connection:  # a database from before migrations
+        drop_version_table(connection)
     engine.create_schema()
     assert engine.boards.top("all", at=WEDNESDAY).participants == 5
     assert engine.boards.rebuild(check=True).consistent

@@ -174,6 +174,17 @@ def test_inspecting_and_pruning(recognising):
     assert [m.status for m in engine.outbox.messages()] == ["pending", "pending"]
 
 
+def test_pruning_keeps_the_newest_message_so_ids_are_never_reused(recognising):
+    engine = recognising(outbox=True)
+    engine.record(share())
+    engine.outbox.drain(Receiver())
+    ids = [m.id for m in engine.outbox.messages()]
+    assert engine.outbox.prune(datetime.now(UTC) + timedelta(seconds=1)) == len(ids) - 1
+    assert [m.id for m in engine.outbox.messages()] == [max(ids)]
+    engine.record(kudos())
+    assert min(m.id for m in engine.outbox.messages("pending")) > max(ids)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

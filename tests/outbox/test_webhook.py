@@ -3,67 +3,22 @@ plain English, retries on errors, dead letters, and the ``drain`` command."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from test_signals import kudos, share
+from webhook_server import Hook, serve
 
 from engagement import DeliveryError, InvalidInputError, OutboxMessage, WebhookReceiver
 from engagement.cli import main
 from engagement.outbox import describe
 
 
-class Hook:
-    """A webhook on 127.0.0.1 that answers each POST with the next scripted status
-    (200 once the script runs out) and keeps the JSON bodies it was sent."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = list(statuses)
-        self.bodies: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                hook.bodies.append(json.loads(self.rfile.read(length)))
-                hook.headers.append(dict(self.headers))
-                status = hook.statuses.pop(0) if hook.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secret-token"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def texts(self) -> list[str]:
-        return [body["text"] for body in self.bodies]
-
-
 @pytest.fixture
-def hook() -> Iterator[Any]:
-    started: list[Hook] = []
-
-    def start(statuses: list[int] | None = None) -> Hook:
-        server = Hook(statuses or [])
-        server.thread.start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.server.shutdown()
-        server.server.server_close()
+def hook() -> Iterator[Callable[..., Hook]]:
+    yield from serve()
 
 
 def test_recognition_is_posted_to_slack_in_plain_english(recognising, hook):
@@ -168,7 +123,10 @@ def test_every_event_has_a_sentence(recognising):
         ({"url": "ftp://example.com/hook"}, "webhook url: an http:// or https:// URL with a host"),
         ({"url": "hooks.slack.com/x"}, "webhook url: an http:// or https:// URL with a host"),
         ({"url": "https:///x"}, "webhook url: an http:// or https:// URL with a host"),
-        ({"style": "discord"}, "style: one of slack, teams, not 'discord'"),
+        ({"style": "discord"}, "style: one of slack, teams, json, not 'discord'"),
+        ({"secret": "short"}, "secret: a shared secret of at least 16 bytes (generate one"),
+        ({"secret": b""}, "secret: a shared secret of at least 16 bytes"),
+        ({"secret": 1234567890123456789}, "secret: a shared secret of at least 16 bytes"),
         ({"timeout": 0}, "timeout: seconds, more than 0 and at most 300, not 0"),
         ({"events": ["badge-earned"]}, "events: unknown event(s) badge-earned; known: "),
     ],
