@@ -9,7 +9,7 @@ unless the command was asked to write a new database (``simulate --write``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +39,24 @@ class State:
     """Let unexpected errors through with their traceback, for a bug report."""
     database: str | None = None
     """The database the command opened, password hidden: errors name it."""
+    application: Callable[[], Engagement] | None = None
+    """The engine of the Flask application the group runs under (``flask engagement``):
+    commands use it when no ``--db`` is given."""
 
     @contextmanager
     def engine(
         self, url: str, *, create: bool = False, missing_hint: str | None = None
     ) -> Iterator[Engagement]:
-        """An engine on ``url``, closed afterwards; see :func:`database_url`."""
+        """An engine on ``url``, closed afterwards; see :func:`database_url`.
+
+        :data:`APPLICATION` (the default of ``--db`` under ``flask engagement``) is the
+        application's own engine, configured by its settings and left open.
+        """
+        if url == APPLICATION and self.application is not None:
+            engine = self.application()
+            self.database = engine.database.url.render_as_string(hide_password=True)
+            yield engine
+            return
         checked = database_url(url, create=create, missing_hint=missing_hint)
         self.database = checked.render_as_string(hide_password=True)
         try:
@@ -61,8 +73,15 @@ class State:
 
 pass_state = click.make_pass_decorator(State, ensure=True)
 
+APPLICATION = "app"
+"""``--db`` under ``flask engagement`` when none is given (the group's ``default_map``
+says so): the application's own engine."""
+
 db_option = click.option(
-    "--db", required=True, metavar="URL", help=f"database URL, such as {EXAMPLES}"
+    "--db",
+    required=True,
+    metavar="URL",
+    help=f"database URL, such as {EXAMPLES} (under `flask engagement`: the application's)",
 )
 
 
