@@ -13,7 +13,7 @@ import flask_smorest
 import marshmallow as ma
 
 from engagement.flask._errors import scope_errors
-from engagement.flask._guard import guard
+from engagement.flask._guard import guard, harden
 
 F = TypeVar("F", bound=Callable[..., Any])
 SchemaArg = type[ma.Schema] | ma.Schema
@@ -25,6 +25,7 @@ class ApiBlueprint:
     def __init__(self, name: str, import_name: str, *, description: str) -> None:
         self.blueprint = flask_smorest.Blueprint(name, import_name, description=description)
         self.blueprint.before_request(guard)
+        self.blueprint.after_request(harden)
         scope_errors(self.blueprint)
 
     def route(self, rule: str, *, methods: list[str]) -> Callable[[F], F]:

@@ -11,10 +11,11 @@ from flask import Blueprint, Response, jsonify
 
 from engagement.flask._errors import scope_errors
 from engagement.flask._extension import state
-from engagement.flask._guard import not_found
+from engagement.flask._guard import harden, not_found
 
 blp = Blueprint("engagement_fallback", __name__)
 scope_errors(blp)
+blp.after_request(harden)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 

@@ -112,10 +112,13 @@ def _unsafe(current: State, who: Caller, large: bool) -> Response | None:
     if length is not None and length > limit:
         return error_response(413, f"the body has {length} bytes, more than the limit of {limit}")
     request.max_content_length = limit
-    if length is None:  # chunked: read it now, within the limit, for the view to parse
+    if length is None:  # chunked: read it now, up to the limit, for the view to parse
         try:
-            request.get_data(cache=True)
+            # The stream stops at the limit: a body that fills it may be longer.
+            too_large = len(request.get_data(cache=True)) >= limit
         except RequestEntityTooLarge:
+            too_large = True
+        if too_large:
             return error_response(413, f"the body has more than the limit of {limit} bytes")
     return None
 
@@ -155,6 +158,14 @@ def _rate_limited(current: State, who: Caller) -> Response | None:
             headers={"Retry-After": "60"},
         )
     return None
+
+
+def harden(response: Response) -> Response:
+    """Every answer of the API: never sniffed as HTML, never kept by a shared cache
+    (it is one member's data)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def not_found(path: str) -> Response:

@@ -16,7 +16,7 @@ def test_init_app_refuses_a_second_call(engine: Engagement) -> None:
     app = Flask("host")
     ext = FlaskEngagement(engine=engine)
     ext.init_app(app)
-    with pytest.raises(ConfigurationError, match="already initialised.*call init_app once"):
+    with pytest.raises(ConfigurationError, match=r"already initialised.*call init_app once"):
         ext.init_app(app)
 
 
@@ -73,7 +73,7 @@ def test_using_it_before_init_app_says_so(engine: Engagement) -> None:
     with pytest.raises(ConfigurationError, match="no application context"):
         _ = ext.engine
     app = Flask("host")
-    with app.app_context(), pytest.raises(ConfigurationError, match="did you call ext.init_app"):
+    with app.app_context(), pytest.raises(ConfigurationError, match=r"did you call ext\.init_app"):
         _ = ext.engine
 
 
@@ -81,7 +81,7 @@ def test_a_missing_member_loader_says_how_to_register_one(host: Engagement) -> N
     app = Flask("host")
     FlaskEngagement(app, engine=host)
     app.config["PROPAGATE_EXCEPTIONS"] = True
-    with pytest.raises(ConfigurationError, match="register one with @ext.member_loader"):
+    with pytest.raises(ConfigurationError, match=r"register one with @ext\.member_loader"):
         app.test_client().get("/engagement/me")
 
 
