@@ -7,6 +7,7 @@ then checks the values, so its messages reach the client unchanged.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import marshmallow as ma
@@ -105,10 +106,20 @@ class AroundIn(BoardIn):
 # -- responses ------------------------------------------------------------------------
 
 
+class Number(f.Float):
+    """A float that JSON can hold: infinity (a manual badge's target) is null."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
+        if value is None or not math.isfinite(value):
+            return None
+        result: float | None = super()._serialize(value, attr, obj, **kwargs)
+        return result
+
+
 class StepOut(ma.Schema):
     rule = f.String(required=True)
     op = f.String(required=True)
-    value = f.Float(required=True)
+    value = Number(required=True)
     text = f.String(required=True)
 
 
@@ -156,8 +167,8 @@ class ProgressOut(ma.Schema):
     description = f.String(required=True)
     tier = f.String(required=True)
     earned = f.List(f.String(), required=True)
-    current = f.Float(required=True)
-    target = f.Float(allow_none=True, required=True)
+    current = Number(required=True)
+    target = Number(allow_none=True, required=True)
     percent = f.Integer(required=True)
     complete = f.Boolean(required=True)
     secret = f.Boolean(required=True)
@@ -255,7 +266,7 @@ class ProfileOut(ma.Schema):
 
 class TierOut(ma.Schema):
     name = f.String(required=True)
-    target = f.Float(required=True)
+    target = Number(allow_none=True, required=True, metadata={"description": "none: manual"})
     image = f.String(required=True)
 
 
