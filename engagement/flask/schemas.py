@@ -109,11 +109,12 @@ class AroundIn(BoardIn):
 class Number(f.Float):
     """A float that JSON can hold: infinity (a manual badge's target) is null."""
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | float | None:
         if value is None or not math.isfinite(value):
             return None
-        result: float | None = super()._serialize(value, attr, obj, **kwargs)
-        return result
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StepOut(ma.Schema):
