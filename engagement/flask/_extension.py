@@ -77,7 +77,8 @@ class FlaskEngagement:
                 "engagement is already initialised on this application: call init_app "
                 "once per application (a second extension object is not needed)"
             )
-        from engagement.flask import _fallback, views_admin, views_member
+        from engagement.flask import views_admin, views_member
+        from engagement.flask._fallback import blp as fallback
 
         settings = Settings.from_config(app.config)
         engine = self._engine if self._engine is not None else _build_engine(settings)
@@ -98,7 +99,7 @@ class FlaskEngagement:
         prefix = settings.url_prefix
         api.register_blueprint(views_member.blp.blueprint, url_prefix=prefix)
         api.register_blueprint(views_admin.blp.blueprint, url_prefix=f"{prefix}/admin")
-        app.register_blueprint(_fallback.blp, url_prefix=settings.url_prefix)
+        app.register_blueprint(fallback, url_prefix=settings.url_prefix)
 
     # -- the host's callbacks ------------------------------------------------------
 

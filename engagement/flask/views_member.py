@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engagement.core.scoring import Award
-from engagement.flask import _queries as queries
+from engagement.flask import queries
 from engagement.flask import schemas as s
 from engagement.flask._blueprint import ApiBlueprint
 from engagement.flask._extension import state
