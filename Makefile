@@ -20,8 +20,8 @@ test: $(STAMP)  ## The whole test suite, SQLite and PostgreSQL.
 	$(PY) -m pytest -q
 
 lint: $(STAMP)  ## ruff and mypy --strict.
-	$(VENV)/bin/ruff check engagement tests bench samples
-	$(VENV)/bin/ruff format --check engagement tests bench samples
+	$(VENV)/bin/ruff check engagement tests bench samples demo_app
+	$(VENV)/bin/ruff format --check engagement tests bench samples demo_app
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)  ## Benchmarks beside their naive baselines; writes docs/performance.md.
