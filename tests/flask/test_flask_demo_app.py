@@ -37,9 +37,13 @@ def test_log_in_as_then_share_through_the_api(demo: Flask) -> None:
     assert "Léa Martin" in client.get("/auth/login").get_data(as_text=True)
     assert client.get("/engagement/me").status_code == 401
     log_in(client, 1)
-    action = {"key": "demo:1", "verb": "share", "channel": "linkedin",
-              "text": "What our team learnt shipping this, in my own words",
-              "content": {"id": "article-of-the-week", "kind": "industry", "topics": ["ai"]}}  # fmt: skip
+    action = {
+        "key": "demo:1",
+        "verb": "share",
+        "channel": "linkedin",
+        "text": "What our team learnt shipping this, in my own words",
+        "content": {"id": "article-of-the-week", "kind": "industry", "topics": ["ai"]},
+    }
     recorded = client.post("/engagement/actions", json=action)
     assert recorded.status_code == 201 and recorded.json["member"] == "lea"
     page = client.get("/").get_data(as_text=True)
