@@ -23,7 +23,7 @@ def test_the_ten_lines_embed_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)
     first, admin = blocks()[:2]
     assert len([line for line in first.splitlines() if line.strip()]) <= 10
-    namespace: dict[str, object] = {}
+    namespace: dict[str, object] = {"__name__": "host_example"}
     exec(compile(first + admin, str(DOC), "exec"), namespace)
     app = namespace["create_app"]()  # type: ignore[operator]
     assert isinstance(app, Flask)
@@ -41,7 +41,7 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_endpoint_is_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {}
+    namespace: dict[str, object] = {"__name__": "host_example"}
     exec(compile(blocks()[0], str(DOC), "exec"), namespace)
     app = namespace["create_app"]()  # type: ignore[operator]
     document = app.test_client().get("/engagement/openapi.json").json
