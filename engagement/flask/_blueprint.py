@@ -34,8 +34,9 @@ class ApiBlueprint:
 
     def arguments(self, schema: SchemaArg, *, location: str = "json") -> Callable[[F], F]:
         """Load the request (body or query) with ``schema``; a refusal is a 400."""
+        instance = schema() if isinstance(schema, type) else schema  # not one per request
         decorator: Callable[[F], F] = self.blueprint.arguments(
-            schema, location=location, error_status_code=400
+            instance, location=location, error_status_code=400
         )
         return decorator
 

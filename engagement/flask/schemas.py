@@ -7,7 +7,6 @@ then checks the values, so its messages reach the client unchanged.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import marshmallow as ma
@@ -15,6 +14,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from engagement.core.limits import ID_LENGTH, LABEL_LENGTH, MAX_TOPICS
+from engagement.flask._dump import Number, Out
 
 ID = v.Length(min=1, max=ID_LENGTH)
 LABEL = v.Length(min=1, max=LABEL_LENGTH)
@@ -106,32 +106,21 @@ class AroundIn(BoardIn):
 # -- responses ------------------------------------------------------------------------
 
 
-class Number(f.Float):
-    """A float that JSON can hold: infinity (a manual badge's target) is null."""
-
-    def _serialize(
-        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
-    ) -> str | float | None:
-        if value is None or not math.isfinite(value):
-            return None
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-class StepOut(ma.Schema):
+class StepOut(Out):
     rule = f.String(required=True)
     op = f.String(required=True)
     value = Number(required=True)
     text = f.String(required=True)
 
 
-class BadgeEarnedOut(ma.Schema):
+class BadgeEarnedOut(Out):
     badge = f.String(required=True)
     tier = f.String(required=True)
     name = f.String(required=True)
     period_key = f.String(required=True)
 
 
-class AwardOut(ma.Schema):
+class AwardOut(Out):
     key = f.String(required=True)
     member = f.String(required=True)
     verb = f.String(required=True)
@@ -144,7 +133,7 @@ class AwardOut(ma.Schema):
     badges = f.List(f.Nested(BadgeEarnedOut), required=True)
 
 
-class MemberOut(ma.Schema):
+class MemberOut(Out):
     member = f.String(required=True, attribute="member_id")
     display_name = f.String(allow_none=True, required=True)
     team = f.String(allow_none=True, required=True)
@@ -153,7 +142,7 @@ class MemberOut(ma.Schema):
     locale = f.String(allow_none=True, required=True)
 
 
-class LevelOut(ma.Schema):
+class LevelOut(Out):
     points = f.Integer(required=True)
     level = f.Integer(required=True)
     name = f.String(allow_none=True, required=True)
@@ -162,7 +151,7 @@ class LevelOut(ma.Schema):
     points_to_next = f.Integer(allow_none=True, required=True)
 
 
-class ProgressOut(ma.Schema):
+class ProgressOut(Out):
     badge = f.String(required=True)
     name = f.String(required=True)
     description = f.String(required=True)
@@ -177,7 +166,7 @@ class ProgressOut(ma.Schema):
     hint = f.String(allow_none=True, required=True)
 
 
-class StandingOut(ma.Schema):
+class StandingOut(Out):
     member = f.String(required=True)
     display_name = f.String(allow_none=True, required=True)
     team = f.String(allow_none=True, required=True)
@@ -200,7 +189,7 @@ class StandingOut(ma.Schema):
         return data
 
 
-class BoardHead(ma.Schema):
+class BoardHead(Out):
     period = f.String(required=True)
     name = f.String(allow_none=True, required=True)
     starts = f.AwareDateTime(allow_none=True, required=True)
@@ -220,7 +209,7 @@ class AroundOut(BoardHead):
     below = f.List(f.Nested(StandingOut), required=True)
 
 
-class LedgerEntryOut(ma.Schema):
+class LedgerEntryOut(Out):
     key = f.String(required=True)
     entry_kind = f.String(required=True, metadata={"description": "award, revocation…"})
     points = f.Integer(required=True)
@@ -231,14 +220,14 @@ class LedgerEntryOut(ma.Schema):
     created_at = f.AwareDateTime(required=True)
 
 
-class LedgerPageOut(ma.Schema):
+class LedgerPageOut(Out):
     page = f.Integer(required=True)
     per_page = f.Integer(required=True)
     total = f.Integer(required=True)
     entries = f.List(f.Nested(LedgerEntryOut), required=True)
 
 
-class SummaryOut(ma.Schema):
+class SummaryOut(Out):
     member = f.Nested(MemberOut, required=True)
     points = f.Integer(required=True)
     level = f.Nested(LevelOut, required=True)
@@ -248,7 +237,7 @@ class SummaryOut(ma.Schema):
     ledger = f.Nested(LedgerPageOut, required=True)
 
 
-class ProfileOut(ma.Schema):
+class ProfileOut(Out):
     member = f.String(required=True)
     display_name = f.String(allow_none=True, required=True)
     team = f.String(allow_none=True, required=True)
@@ -265,13 +254,13 @@ class ProfileOut(ma.Schema):
         return data
 
 
-class TierOut(ma.Schema):
+class TierOut(Out):
     name = f.String(required=True)
     target = Number(allow_none=True, required=True, metadata={"description": "none: manual"})
     image = f.String(required=True)
 
 
-class CatalogueBadgeOut(ma.Schema):
+class CatalogueBadgeOut(Out):
     id = f.String(required=True)
     name = f.String(required=True)
     description = f.String(required=True)
@@ -279,14 +268,14 @@ class CatalogueBadgeOut(ma.Schema):
     tiers = f.List(f.Nested(TierOut), required=True)
 
 
-class ErasureOut(ma.Schema):
+class ErasureOut(Out):
     erased = f.Boolean(required=True)
     texts_removed = f.Integer(required=True)
     mentions_replaced = f.Integer(required=True)
     keys_replaced = f.Integer(required=True)
 
 
-class ExportOut(ma.Schema):
+class ExportOut(Out):
     """Everything held on the member (see docs/leaderboards.md, "Export")."""
 
     exported_at = f.String(required=True)

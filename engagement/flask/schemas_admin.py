@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from engagement.core.limits import REASON_LENGTH
+from engagement.flask._dump import Out
 from engagement.flask.schemas import ID, PERIODS, Strict
 
 REASON = v.Length(min=1, max=REASON_LENGTH)
@@ -32,15 +32,6 @@ class BadgeIn(Strict):
     reason = f.String(required=True, validate=REASON)
 
 
-class AdjustmentIn(Strict):
-    member = f.String(required=True, validate=ID)
-    points = f.Integer(
-        required=True,
-        validate=[v.Range(-1_000_000, 1_000_000), v.NoneOf([0], error="must not be 0")],
-    )
-    reason = f.String(required=True, validate=REASON)
-
-
 class ReportIn(Strict):
     period = f.String(load_default="month", validate=v.OneOf(PERIODS))
     season = f.String(validate=v.Length(min=1, max=128))
@@ -55,7 +46,7 @@ class DeadIn(Strict):
     limit = f.Integer(load_default=100, validate=v.Range(1, 1000))
 
 
-class RulesOut(ma.Schema):
+class RulesOut(Out):
     version = f.Integer(allow_none=True, required=True)
     content_hash = f.String(required=True)
     text = f.String(required=True)
@@ -63,13 +54,13 @@ class RulesOut(ma.Schema):
     badges = f.List(f.String(), required=True)
 
 
-class ValidOut(ma.Schema):
+class ValidOut(Out):
     valid = f.Boolean(required=True)
     verbs = f.List(f.String(), required=True)
     badges = f.List(f.String(), required=True)
 
 
-class DistributionOut(ma.Schema):
+class DistributionOut(Out):
     members = f.Integer(required=True)
     points = f.Integer(required=True)
     mean = f.Float(required=True)
@@ -77,7 +68,7 @@ class DistributionOut(ma.Schema):
     top_10_percent_share = f.Float(required=True)
 
 
-class MemberChangeOut(ma.Schema):
+class MemberChangeOut(Out):
     member = f.String(required=True)
     display_name = f.String(allow_none=True, required=True)
     before = f.Integer(required=True)
@@ -87,7 +78,7 @@ class MemberChangeOut(ma.Schema):
     rank_after = f.Integer(required=True)
 
 
-class PreviewOut(ma.Schema):
+class PreviewOut(Out):
     actions = f.Integer(required=True)
     changed_actions = f.Integer(required=True)
     rank_changes = f.Integer(required=True)
@@ -96,7 +87,7 @@ class PreviewOut(ma.Schema):
     members = f.List(f.Nested(MemberChangeOut), required=True)
 
 
-class RevocationOut(ma.Schema):
+class RevocationOut(Out):
     key = f.String(required=True)
     member = f.String(required=True)
     points = f.Integer(required=True)
@@ -104,7 +95,7 @@ class RevocationOut(ma.Schema):
     duplicate = f.Boolean(required=True)
 
 
-class GrantOut(ma.Schema):
+class GrantOut(Out):
     member = f.String(required=True)
     badge = f.String(required=True)
     tier = f.String(required=True)
@@ -113,7 +104,7 @@ class GrantOut(ma.Schema):
     reason = f.String(allow_none=True, required=True)
 
 
-class BadgeRevokedOut(ma.Schema):
+class BadgeRevokedOut(Out):
     member = f.String(required=True)
     badge = f.String(required=True)
     tier = f.String(required=True)
@@ -121,14 +112,7 @@ class BadgeRevokedOut(ma.Schema):
     reason = f.String(required=True)
 
 
-class AdjustmentOut(ma.Schema):
-    member = f.String(required=True)
-    points = f.Integer(required=True, metadata={"description": "the adjustment"})
-    total = f.Integer(required=True, metadata={"description": "the member's points after it"})
-    reason = f.String(required=True)
-
-
-class ReportOut(ma.Schema):
+class ReportOut(Out):
     """The programme report (see docs/analytics.md for every figure)."""
 
     programme = f.String(required=True)
@@ -139,7 +123,7 @@ class ReportOut(ma.Schema):
     teams = f.List(f.Dict(), required=True)
 
 
-class DeadLetterOut(ma.Schema):
+class DeadLetterOut(Out):
     id = f.Integer(required=True)
     event = f.String(required=True)
     member = f.String(allow_none=True, required=True)
