@@ -87,9 +87,7 @@ def _pairs(engine: Engagement, app: Flask, fresh: Sequence[dict[str, Any]]) -> d
         ),
         "`GET /leaderboards` (all time, top 20)": (
             lambda i: _check(
-                client.get(
-                    "/engagement/leaderboards?period=all", headers=headers[i % len(headers)]
-                )
+                client.get("/engagement/leaderboards?period=all", headers=headers[i % len(headers)])
             ),
             lambda i: engine.boards.top("all"),
         ),
