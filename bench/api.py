@@ -4,12 +4,12 @@ and on the engine directly, interleaved in the same run.
 Run ``python -m bench.api`` from the repository root (``--write`` puts the table in
 ``docs/performance.md``).  Each run builds a SQLite file with a few thousand actions
 of history (bench.workload), embeds the engine in a Flask application with
-``FlaskEngagement``, then alternates each call between the two ways: ``GET /me``
-against the same summary read directly (:func:`engagement.flask.queries.summary`),
-``GET /leaderboards`` against ``engine.boards.top()``, ``POST /actions`` against
-``engine.record()`` (fresh actions for both).  A request to an empty Flask view
-measures the test client's own cost.  Medians of ``--runs`` runs; nothing here
-asserts a timing.
+``FlaskEngagement``, then alternates each call between the two ways, each going
+first every other time: ``GET /me`` against the same summary read directly
+(:func:`engagement.flask.queries.summary`), ``GET /leaderboards`` against
+``engine.boards.top()``, ``POST /actions`` against ``engine.record()`` (fresh
+actions for both).  A request to an empty Flask view measures the test client's own
+cost.  Medians of ``--runs`` runs; nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def measure(runs: int, history: int, calls: int) -> dict[str, list[tuple[list[in
                     api(i), direct(i)
                 api_ns, direct_ns = [], []
                 for i in range(start, start + calls):
-                    for way, into in ((api, api_ns), (direct, direct_ns)):
+                    ways = ((api, api_ns), (direct, direct_ns))
+                    for way, into in ways if i % 2 else reversed(ways):  # neither always first
                         began = time.perf_counter_ns()
                         way(i)
                         into.append(time.perf_counter_ns() - began)

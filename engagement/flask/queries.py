@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engagement.badges.evaluation import BadgeProgress, LevelStatus
+from engagement.badges.evaluation import BadgeProgress, LevelStatus, next_badges
 from engagement.badges.i18n import pick
 from engagement.core.facts import Step
 from engagement.engine import Engagement
@@ -82,7 +82,7 @@ def summary(
             points=engine.ledger.points(member_id, session=session),
             level=engine.badges.level(member_id, locale=locale, session=session),
             badges=badges,
-            next=engine.badges.next(member_id, locale=locale, session=session),
+            next=next_badges(badges, 3),
             boards=boards,
             ledger=LedgerPage(page, per_page, total, [_entry(e) for e in entries]),
         )
