@@ -33,6 +33,15 @@ ERROR_CODES = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 _PREFIX = re.compile(r"^action .*?: ")
 _FIELD = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
 _KEY_REUSED = "already recorded for another member"
+_CONFLICT = "key: already used for another action; choose a key unique to this action"
+
+
+class KeyReusedError(EngagementError):
+    """An action key already recorded for another action (409)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key!r} was recorded for another action")
+        self.key = key
 
 
 class ProblemSchema(ma.Schema):
@@ -115,6 +124,8 @@ def handle_http(error: HTTPException) -> Response:
 
 def handle_engine(error: EngagementError) -> Response:
     message = str(error)
+    if isinstance(error, KeyReusedError):
+        return error_response(409, _CONFLICT)
     if isinstance(error, RuleFileError):
         problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
         return error_response(422, "the rule file has problems: see problems", problems=problems)
@@ -122,9 +133,7 @@ def handle_engine(error: EngagementError) -> Response:
         return error_response(404, _PREFIX.sub("", message))
     if isinstance(error, InvalidInputError):
         if _KEY_REUSED in message:
-            return error_response(
-                409, "key: already used for another action; choose a key unique to this action"
-            )
+            return error_response(409, _CONFLICT)
         bare = _PREFIX.sub("", message)
         match = _FIELD.match(bare)
         errors = {match.group(1): [match.group(2)]} if match else {"_body": [bare]}

@@ -15,6 +15,7 @@ from engagement.core.scoring import Award
 from engagement.flask import queries
 from engagement.flask import schemas as s
 from engagement.flask._blueprint import ApiBlueprint
+from engagement.flask._errors import KeyReusedError
 from engagement.flask._extension import state
 from engagement.flask._guard import access, caller, member
 
@@ -37,8 +38,7 @@ def _locale() -> str | None:
 def record(action: dict[str, Any]) -> tuple[Award, int]:
     """Record an action of the current member; idempotent by ``key``."""
     action = {**action, "member": member(), "at": action.get("at") or datetime.now(UTC)}
-    award = state().engine.record(_without_none(action))
-    return award, 200 if award.duplicate else 201
+    return _recorded(state().engine.record(_without_none(action)), action["verb"])
 
 
 @blp.route("/kudos", methods=["POST"])
@@ -56,8 +56,7 @@ def kudos(given: dict[str, Any]) -> tuple[Award, int]:
         "text": given.get("text"),
         "at": datetime.now(UTC),
     }
-    award = state().engine.record(_without_none(action))
-    return award, 200 if award.duplicate else 201
+    return _recorded(state().engine.record(_without_none(action)), "kudos")
 
 
 @blp.route("/me", methods=["GET"])
@@ -140,6 +139,14 @@ def badges() -> list[dict[str, Any]]:
     """The badge catalogue; secret badges appear once earned (administrators see all)."""
     who = caller()
     return queries.catalogue(state().engine, who.member, who.admin, _locale())
+
+
+def _recorded(award: Award, verb: str) -> tuple[Award, int]:
+    """201 for a new action, 200 for a retry; a key recorded for another verb is
+    another action under a reused key (the engine refuses one of another member)."""
+    if award.duplicate and award.verb != verb:
+        raise KeyReusedError(award.key)
+    return award, 200 if award.duplicate else 201
 
 
 def _without_none(action: dict[str, Any]) -> dict[str, Any]:

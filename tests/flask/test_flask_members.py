@@ -40,6 +40,15 @@ def test_a_key_of_another_members_action_is_a_conflict(as_user: AsUser) -> None:
     assert "alice" not in answer.json["message"]
 
 
+def test_a_key_reused_for_another_verb_is_a_conflict(as_user: AsUser) -> None:
+    alice = as_user("alice")
+    record(alice, "li:1")
+    answer = alice.post("/actions", json={"key": "li:1", "verb": "post"})
+    assert answer.status_code == 409 and answer.json["message"].startswith("key: already used")
+    kudos = alice.post("/kudos", json={"to": "bob", "key": "li:1"})
+    assert kudos.status_code == 409
+
+
 def test_a_member_cannot_record_for_someone_else(as_user: AsUser, host: Engagement) -> None:
     answer = record(as_user("alice"), "li:1", member="bob")
     assert answer.status_code == 400
