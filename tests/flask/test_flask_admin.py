@@ -6,9 +6,10 @@ import csv
 import io
 from collections.abc import Callable
 
+from conftest import ACTION, Client
+
 from engagement import DEFAULT_RULES_PATH, Engagement
 from engagement.outbox import OutboxMessage
-from tests.flask.conftest import ACTION, Client
 
 AsUser = Callable[[str | None], Client]
 DEFAULT = DEFAULT_RULES_PATH.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 import pytest
+from conftest import ACTION
 from flask import Flask
 
 from engagement import Engagement
@@ -14,7 +15,6 @@ from engagement.flask import _dump, queries
 from engagement.flask import schemas as s
 from engagement.flask import schemas_admin as sa
 from engagement.preview import preview
-from tests.flask.conftest import ACTION
 
 
 def both(schema: Callable[[], ma.Schema], obj: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from conftest import Client, build_app
 from flask import Flask
 
 from engagement import DEFAULT_RULES_PATH, Engagement
 from engagement.flask import ConfigurationError, FlaskEngagement, state
-from tests.flask.conftest import Client, build_app
 
 
 def test_init_app_refuses_a_second_call(engine: Engagement) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from conftest import build_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -23,7 +24,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from engagement import DEFAULT_RULES_PATH, Engagement
-from tests.flask.conftest import build_app
 
 EXAMPLES = 25
 """Per operation: enough to reach every refusal path, a few seconds in all."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conftest import ACTION, Client
+
 from engagement import Engagement
-from tests.flask.conftest import ACTION, Client
 
 AsUser = Callable[[str | None], Client]
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import ACTION, Client, build_app
 from flask import Flask, request
 
 from engagement import DEFAULT_RULES_PATH, Engagement
-from tests.flask.conftest import ACTION, Client, build_app
 
 AsUser = Callable[[str | None], Client]
 RULES = {"text": DEFAULT_RULES_PATH.read_text(encoding="utf-8")}
