@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from engagement.flask._errors import error_response
 from engagement.flask._extension import State, state
 
-Access = Literal["member", "user", "admin", "open"]
+Access = Literal["member", "user", "admin"]
 F = TypeVar("F", bound=Callable[..., object])
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ATTRIBUTE = "_engagement_access"
@@ -72,8 +72,6 @@ def guard() -> Response | None:
     current = state()
     view = current_app.view_functions.get(request.endpoint or "")
     level = getattr(view, _ATTRIBUTE, None)
-    if level == "open":
-        return None
     ext = current.extension
     who = Caller(ext.current_member(), ext.is_administrator())
     g._engagement_caller = who

@@ -180,3 +180,22 @@ def test_answers_are_never_html_nor_cached(as_user: AsUser) -> None:
         assert answer.mimetype == "application/json"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_view_that_declares_no_access_is_refused_to_everyone(host: Engagement) -> None:
+    from engagement.flask._blueprint import ApiBlueprint
+
+    extra = ApiBlueprint("extra", __name__, description="a view added carelessly")
+
+    @extra.route("/careless", methods=["GET"])
+    def careless() -> dict[str, str]:
+        return {"secret": "data"}
+
+    app = build_app(host)
+    app.register_blueprint(extra.blueprint, url_prefix="/extra")
+    for user in ("alice", "hr"):
+        answer = Client(app.test_client(), user).client.get(
+            "/extra/careless", headers={"X-Test-User": user}
+        )
+        assert answer.status_code == 403
+        assert answer.json["message"] == "this endpoint declares no access; nobody may call it"
