@@ -79,10 +79,10 @@ def _pairs(engine: Engagement, app: Flask, fresh: Sequence[dict[str, Any]]) -> d
             lambda i: _check(client.get("/empty", headers=headers[i % len(headers)])),
             lambda i: None,
         ),
-        "`GET /me` (summary, 10 boards, 50 ledger entries)": (
+        "`GET /me` (summary, 10 boards, 20 ledger entries)": (
             lambda i: _check(client.get("/engagement/me", headers=headers[i % len(headers)])),
             lambda i: queries.summary(
-                engine, members[i % len(members)], page=1, per_page=50, locale=None
+                engine, members[i % len(members)], page=1, per_page=20, locale=None
             ),
         ),
         "`GET /leaderboards` (all time, top 20)": (

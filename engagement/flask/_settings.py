@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "LOCALE": None,
     "MAX_BODY_BYTES": 64 * 1024,
     "MAX_RULES_BYTES": 1024 * 1024,
-    "PAGE_SIZE": 50,
+    "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 200,
     "TRUSTED_ORIGINS": (),
     "RATE_LIMIT": 0,
