@@ -27,6 +27,7 @@ lint: $(STAMP)  ## ruff and mypy --strict.
 bench: $(STAMP)  ## Benchmarks beside their naive baselines; writes docs/performance.md.
 	$(PY) -m bench.run
 	$(PY) -m bench.engine_v2 --write
+	$(PY) -m bench.api --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

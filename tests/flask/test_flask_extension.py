@@ -125,3 +125,26 @@ def test_the_openapi_document_lists_every_endpoint(host: Engagement) -> None:
     assert "/hr/engagement/actions" in paths
     assert "/hr/engagement/admin/rules/preview" in paths
     assert len(paths) >= 19
+
+
+def test_beside_a_hosts_own_flask_smorest_api(host: Engagement) -> None:
+    import flask_smorest
+
+    app = Flask("host")
+    app.config.update(API_TITLE="host", API_VERSION="1", OPENAPI_VERSION="3.0.3",
+                      OPENAPI_URL_PREFIX="/docs")  # fmt: skip
+    api = flask_smorest.Api(app)
+    pets = flask_smorest.Blueprint("pets", __name__)
+
+    @pets.route("/pets")
+    @pets.response(200)
+    def list_pets() -> dict[str, list[str]]:
+        return {"pets": []}
+
+    api.register_blueprint(pets)
+    FlaskEngagement(app, engine=host).set_member_loader(lambda: "alice")
+    client = app.test_client()
+    assert list(client.get("/docs/openapi.json").json["paths"]) == ["/pets"]
+    ours = client.get("/engagement/openapi.json").json["paths"]
+    assert "/engagement/me" in ours and "/pets" not in ours
+    assert client.get("/engagement/me").json["member"]["member"] == "alice"
