@@ -42,14 +42,20 @@ class Out(ma.Schema):
     """Base of the response schemas: ``dump`` through a compiled plan."""
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
-        if "_plan" not in self.__dict__:
-            self.__dict__["_plan"] = _compile(self)
-        plan: Plan | None = self.__dict__["_plan"]
+        plan = planned(self)
         if plan is None:
             return super().dump(obj, many=many)
         if self.many if many is None else many:
             return [plan(item) for item in obj]
         return plan(obj)
+
+
+def planned(schema: ma.Schema) -> Plan | None:
+    """The schema's plan, compiled on first use (``None``: marshmallow dumps it)."""
+    if "_plan" not in schema.__dict__:
+        schema.__dict__["_plan"] = _compile(schema) if isinstance(schema, Out) else None
+    plan: Plan | None = schema.__dict__["_plan"]
+    return plan
 
 
 def _compile(schema: ma.Schema) -> Plan | None:
@@ -67,7 +73,8 @@ def _compile(schema: ma.Schema) -> Plan | None:
     after = [getattr(schema, name) for name, _, _ in hooks["post_dump"]]
 
     def plan(obj: Any) -> dict[str, Any]:
-        read = obj.get if isinstance(obj, Mapping) else partial(getattr, obj)
+        mapping = type(obj) is dict or isinstance(obj, Mapping)
+        read = obj.get if mapping else partial(getattr, obj)
         data = {}
         for key, attribute, convert in steps:
             value = read(attribute, _MISSING)
@@ -104,5 +111,7 @@ def _converter(field: ma.fields.Field[Any]) -> Convert:
         inner = _converter(field.inner)
         return lambda v: [None if x is None else inner(x) for x in v]
     if isinstance(field, f.Nested) and kind is f.Nested:
-        return field.schema.dump
+        nested = field.schema
+        plan = None if nested.many else planned(nested)
+        return plan or nested.dump
     return lambda v: field._serialize(v, None, None)
