@@ -3,7 +3,7 @@
 Examples are generated from each endpoint's schemas (valid and not), signed in as a
 user who is both a member and an administrator, so every endpoint is reached.  No
 answer may be a server error, and every answer must be documented and match its
-schema.  Bounded examples keep it to seconds.
+schema.  On SQLite and PostgreSQL; bounded examples keep it to seconds.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ CHECKS = [
 
 
 @pytest.fixture
-def api() -> Iterator[schemathesis.BaseSchema]:
-    """The API of a host over an in-memory database with a little history."""
-    engine = Engagement("sqlite://")
+def api(database_url: str) -> Iterator[schemathesis.BaseSchema]:
+    """The API of a host over SQLite or PostgreSQL with a little history."""
+    engine = Engagement(database_url)
     engine.create_schema()
     engine.activate_rules(DEFAULT_RULES_PATH)
     for member in ("alice", "bob", "boss"):
