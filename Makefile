@@ -20,13 +20,14 @@ test: $(STAMP)  ## The whole test suite, SQLite and PostgreSQL.
 	$(PY) -m pytest -q
 
 lint: $(STAMP)  ## ruff and mypy --strict.
-	$(VENV)/bin/ruff check engagement tests bench samples
-	$(VENV)/bin/ruff format --check engagement tests bench samples
+	$(VENV)/bin/ruff check engagement tests bench samples demo_app
+	$(VENV)/bin/ruff format --check engagement tests bench samples demo_app
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)  ## Benchmarks beside their naive baselines; writes docs/performance.md.
 	$(PY) -m bench.run
 	$(PY) -m bench.engine_v2 --write
+	$(PY) -m bench.api --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

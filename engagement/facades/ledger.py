@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engagement.core.limits import member_id as checked_id
+from engagement.exceptions import InvalidInputError
 from engagement.pipeline.runtime import Runtime
 from engagement.storage.tables import actions, ledger, members
 
@@ -82,3 +83,32 @@ class Ledger:
         query = _ENTRIES if member_id is None else _ENTRIES.where(members.c.member_id == member_id)
         with self._runtime.unit(session) as (connection, _):
             return [LedgerEntry(*row) for row in connection.execute(query)]
+
+    def page(
+        self,
+        member_id: str,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        session: Session | None = None,
+    ) -> tuple[list[LedgerEntry], int]:
+        """One page of the member's entries, newest first, and how many there are.
+
+        For pages members read (the API's "my ledger"): the whole ledger of a busy
+        member is thousands of rows.
+        """
+        member_id = checked_id(member_id)
+        for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise InvalidInputError(f"{name}: a whole number from {low}, not {value!r}")
+        mine = members.c.member_id == member_id
+        query = _ENTRIES.where(mine).order_by(None).order_by(ledger.c.id.desc())
+        with self._runtime.unit(session) as (connection, _):
+            total = connection.execute(
+                select(func.count())
+                .select_from(ledger)
+                .join(members, members.c.id == ledger.c.member_pk)
+                .where(mine)
+            ).scalar_one()
+            rows = connection.execute(query.limit(limit).offset(offset))
+            return [LedgerEntry(*row) for row in rows], int(total)
