@@ -28,7 +28,7 @@ from engagement.cli import (
 from engagement.cli.errors import ExitCode, translate, usage
 from engagement.cli.state import State
 
-__all__ = ["ExitCode", "State", "cli", "main"]
+__all__ = ["EngagementGroup", "ExitCode", "State", "cli", "main"]
 
 
 class EngagementGroup(click.Group):

@@ -79,6 +79,7 @@ class FlaskEngagement:
             )
         from engagement.flask import views_admin, views_member
         from engagement.flask._fallback import blp as fallback
+        from engagement.flask.cli import flask_cli
 
         settings = Settings.from_config(app.config)
         engine = self._engine if self._engine is not None else _build_engine(settings)
@@ -100,6 +101,7 @@ class FlaskEngagement:
         api.register_blueprint(views_member.blp.blueprint, url_prefix=prefix)
         api.register_blueprint(views_admin.blp.blueprint, url_prefix=f"{prefix}/admin")
         app.register_blueprint(fallback, url_prefix=settings.url_prefix)
+        app.cli.add_command(flask_cli)
 
     # -- the host's callbacks ------------------------------------------------------
 
