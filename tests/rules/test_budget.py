@@ -137,3 +137,38 @@ def test_bad_budget_settings_point_at_their_line(line: str, message: str) -> Non
     )
     assert len(found) == 1
     assert found[0].startswith(f"{SOURCE}:8: {message}"), found
+
+
+KUDOS_VARIETY = """
+rules:
+  - id: new-colleague
+    kind: variety
+    verbs: [kudos]
+    dimensions: [target]
+    period: quarter
+    points: 3
+"""
+
+
+def test_a_verbatim_relay_on_a_new_network_earns_no_variety_but_a_personal_share_does(
+    engine_with: Callable[[str], Engagement], make_action: ActionFactory
+) -> None:
+    engine = engine_with(BUDGET)
+    verbatim = engine.record(share(make_action, 0, SUGGESTED))
+    personal = engine.record(
+        share(make_action, 6, "Our intern built the dashboard behind this, proud mentor moment")
+    )
+    assert "variety" not in verbatim.summary
+    assert "+5 variety: new this month (channel linkedin)" in personal.summary
+
+
+def test_thanking_a_colleague_for_the_first_time_in_the_quarter_earns_a_little(
+    engine_with: Callable[[str], Engagement], make_action: ActionFactory
+) -> None:
+    engine = engine_with(KUDOS_VARIETY, members=("alice", "bob", "cleo"))
+    first = engine.record(make_action(verb="kudos", target="bob"))
+    again = engine.record(make_action(verb="kudos", target="bob", at=MONDAY + timedelta(days=1)))
+    other = engine.record(make_action(verb="kudos", target="cleo", at=MONDAY + timedelta(days=2)))
+    assert "+3 variety: new this quarter (target bob)" in first.summary
+    assert "variety" not in again.summary
+    assert "(target cleo)" in other.summary
