@@ -12,7 +12,7 @@ the same bytes.
 
 The data
 --------
-One quarter, 2026-07-01 to 2026-09-30 in each member's local time, for 60 employees of a
+One quarter, 2026-07-01 to 2026-09-30 in each member's local time, for 67 employees of a
 fictional B2B software company (its product is called Beacon) running an employee-advocacy
 programme.  About 80 % of members have opted in.
 
@@ -68,6 +68,12 @@ Each member follows one persona.  The persona is recorded in this table and in
 13  night owl              m-058 .. m-060   Active 21:00-03:00 local time, weekends too, from
                                             Singapore (m-058, m-060) and New York (m-059), so
                                             local and UTC weeks differ.
+14  template spinner       m-061 .. m-062   ~15 shares a week, one comment on all of them with
+                                            its topic, year, hashtag and mention changed.
+15  cross-poster           m-063 .. m-064   ~6 corporate items a week, each relayed verbatim
+                                            on LinkedIn, X, Xing and Facebook.
+16  thank-you ring         m-065 .. m-067   Thank each other every working day and relay
+                                            ~10 items a week without a word of their own.
 ==  =====================  ===============  =================================================
 """
 
@@ -114,6 +120,9 @@ class Persona(StrEnum):
     NEW_JOINER = "new joiner"
     CHEATER = "kudos cheater"
     NIGHT_OWL = "night owl"
+    SPINNER = "template spinner"
+    CROSS_POSTER = "cross-poster"
+    THANK_RING = "thank-you ring"
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,17 @@ MEMBERS: Final = (
     Member("m-058", "Marcus Ong", "Engineering", SINGAPORE, P.NIGHT_OWL),
     Member("m-059", "Tyler Brooks", "Marketing", NEW_YORK, P.NIGHT_OWL),
     Member("m-060", "Darren Koh", "Sales", SINGAPORE, P.NIGHT_OWL, opted_in=False),
+    Member("m-061", "Kevin Lambert", "Sales", PARIS, P.SPINNER),
+    Member("m-062", "Oliver Grant", "Marketing", LONDON, P.SPINNER),
+    Member("m-063", "Sabine Roux", "Marketing", PARIS, P.CROSS_POSTER),
+    Member("m-064", "Lukas Fischer", "Sales", BERLIN, P.CROSS_POSTER),
+    Member("m-065", "Nadia Benali", "Customer Success", PARIS, P.THANK_RING),
+    Member("m-066", "Hugo Lefort", "Customer Success", PARIS, P.THANK_RING),
+    Member("m-067", "Sophie Walker", "Customer Success", LONDON, P.THANK_RING),
 )
+THANK_RING: Final = ("m-065", "m-066", "m-067")
+SPIN_ADJECTIVES: Final = ("insightful", "interesting", "valuable", "thoughtful")
+CROSS_CHANNELS: Final = ("linkedin", "x", "xing", "facebook")
 MUST_READ_ONLY: Final = frozenset({"m-015", "m-018"})
 KUDOS_RING: Final = ("m-056", "m-057")
 
@@ -1246,6 +1265,9 @@ class Simulator:
             Persona.NEW_JOINER: self.new_joiner,
             Persona.CHEATER: self.cheater,
             Persona.NIGHT_OWL: self.night_owl,
+            Persona.SPINNER: self.spinner,
+            Persona.CROSS_POSTER: self.cross_poster,
+            Persona.THANK_RING: self.thank_ring,
         }
         behaviours[self.member.persona]()
         return self.actions
@@ -1419,6 +1441,42 @@ class Simulator:
                 self.kudos(self.work_time(day), self.colleague())
             for _ in range(self.count(day, 0.2)):
                 self.read(self.work_time(day), self.pick_content(day, ALL_KINDS))
+
+    def spinner(self) -> None:
+        """One comment on every share, its topic, number, hashtag and mention changed."""
+        for day in days():
+            for _ in range(self.count(day, 3.0)):
+                content = self.pick_content(day, ALL_KINDS)
+                topic = content.topics[0]
+                text = (
+                    f"Really {self.rng.choice(SPIN_ADJECTIVES)} piece on {topic}! Everyone "
+                    f"working on {topic} should read this before planning "
+                    f"{self.rng.randint(2026, 2028)} budgets {HASHTAGS.get(topic, '#News')} "
+                    f"@{self.colleague().first_name}"
+                )
+                channel = self.pick_channel(AUTHENTIC_CHANNELS)
+                self.share(self.work_time(day), content, channel, text, engagement=0.5)
+
+    def cross_poster(self) -> None:
+        """Corporate items relayed verbatim on four networks, minutes apart."""
+        for day in days():
+            for _ in range(self.count(day, 1.2)):
+                content = self.pick_content(day, CORPORATE_KINDS)
+                at = self.work_time(day)
+                for channel in CROSS_CHANNELS:
+                    self.share(at, content, channel, content.suggested_text, engagement=0.3)
+                    at += timedelta(seconds=self.rng.randint(30, 300))
+
+    def thank_ring(self) -> None:
+        """Three colleagues thanking each other every working day, plus plain relays."""
+        for day in days():
+            if day.weekday() < 5:
+                for other in THANK_RING:
+                    if other != self.member.id:
+                        self.kudos(self.work_time(day), self.world.member(other), "Thanks!")
+            for _ in range(self.count(day, 2.0)):
+                content = self.pick_content(day, ALL_KINDS)
+                self.share(self.work_time(day), content, "linkedin", None, engagement=0.4)
 
     def night_owl(self) -> None:
         favourites = self.rng.sample(TOPICS, 3)

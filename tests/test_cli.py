@@ -47,8 +47,9 @@ ACTIONS: list[dict[str, Any]] = [
         "content": {"id": "c-1", "kind": "industry", "topics": ["ai"]},
     },
 ]
-"""Under the default rules: alice 20 + 35 (share 10 + variety 10, post 30 + variety 5),
-bob 25 (training 20 + variety 5)."""
+"""Under the default rules: alice 10 + 40 (a plain share 10, no variety: only personal
+shares count for it; post 30 + variety 10 for its channel and verb), bob 25 (training
+20 + variety 5)."""
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
@@ -86,7 +87,7 @@ def test_validate_accepts_the_default_file(capsys: pytest.CaptureFixture[str]) -
 
     out, err = capsys.readouterr()
     assert (
-        out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)\n"
+        out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)\n"
     )
     assert err == ""
 
@@ -110,7 +111,7 @@ def test_validate_checks_every_file_and_fails_if_any_is_bad(
 
     out, _ = capsys.readouterr()
     assert out.splitlines() == [
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)",
         *(line.format(path=bad_rules) for line in BAD_RULES_PROBLEMS),
         f"{missing}: <root>: cannot read file: [Errno 2] No such file or directory: '{missing}'",
     ]
@@ -150,7 +151,7 @@ def test_simulate_prints_totals_and_the_distribution(
     lines = out.splitlines()
     assert lines[:2] == [
         "4 actions (1 duplicates) under ruleset v1",
-        "2 members, 80 points; mean 40.0, median 40.0; top 10 % of members hold 69% of the points",
+        "2 members, 75 points; mean 37.5, median 37.5; top 10 % of members hold 67% of the points",
     ]
     assert lines[3].split() == [
         "#", "rank", "member", "team", "actions", "points", "level", "badges"
@@ -158,7 +159,7 @@ def test_simulate_prints_totals_and_the_distribution(
     # Members created on the fly have not opted in: the board is empty, and each sees
     # where they would stand if they joined it alone.
     assert [line.split() for line in lines[4:6]] == [
-        ["1", "(1)", "alice", "2", "55", "Newcomer", "1"],
+        ["1", "(1)", "alice", "2", "50", "Newcomer", "1"],
         ["2", "(1)", "bob", "1", "25", "Newcomer", "1"],
     ]
     assert lines[7:9] == ["", "Leaderboard all time, points (0 members opted in)"]
@@ -190,7 +191,7 @@ def test_simulate_prints_the_board_members_see(
     assert [line.split()[:3] for line in lines[4:6]] == [["1", "1", "Alice"], ["2", "2", "Bob"]]
     assert lines[-3:] == [
         "Leaderboard all time, points (2 members opted in)",
-        "          1.  Alice Martin                      55",
+        "          1.  Alice Martin                      50",
         "              Bob Chen                          25",  # no rank past the top 1
     ]
 
@@ -202,7 +203,7 @@ def test_simulate_top_limits_the_members_listed(
 
     lines = capsys.readouterr().out.splitlines()
     assert [line.split() for line in lines[4:5]] == [
-        ["1", "(1)", "alice", "2", "55", "Newcomer", "1"]
+        ["1", "(1)", "alice", "2", "50", "Newcomer", "1"]
     ]
     assert lines[5] == "     … and 1 more (--top N to see them)"
 
@@ -223,7 +224,7 @@ def test_simulate_uses_member_names_and_teams(
 
     result = json.loads(capsys.readouterr().out)
     assert [(m["display_name"], m["team"], m["points"]) for m in result["members"]] == [
-        ("Alice Martin", "Sales", 55),
+        ("Alice Martin", "Sales", 50),
         ("Bob Chen", "Engineering", 25),
         ("Carol Diaz", "Marketing", 0),
     ]
@@ -239,7 +240,7 @@ def test_simulate_json_prints_one_object(
     assert result["duplicates"] == 1
     assert result["ruleset_version"] == 1
     assert [(m["member"], m["points"], m["actions"]) for m in result["members"]] == [
-        ("alice", 55, 2),
+        ("alice", 50, 2),
         ("bob", 25, 1),
     ]
     assert [(m["rank"], m["on_board"]) for m in result["members"]] == [(1, False), (1, False)]
@@ -249,10 +250,10 @@ def test_simulate_json_prints_one_object(
     ]
     assert result["distribution"] == {
         "members": 2,
-        "points": 80,
-        "mean": 40.0,
-        "median": 40.0,
-        "top_10_percent_share": 0.6875,
+        "points": 75,
+        "mean": 37.5,
+        "median": 37.5,
+        "top_10_percent_share": 0.6667,
     }
 
 
@@ -334,10 +335,10 @@ def test_replay_after_simulate_changes_nothing(
     capsys.readouterr()
 
     assert main(["replay", "--db", db]) == 0
-    assert capsys.readouterr().out == "3 actions replayed; 0 would change; points 80 -> 80\n"
+    assert capsys.readouterr().out == "3 actions replayed; 0 would change; points 75 -> 75\n"
 
     assert main(["replay", "--db", db, "--apply"]) == 0
-    assert capsys.readouterr().out == "3 actions replayed; 0 adjusted; points 80 -> 80\n"
+    assert capsys.readouterr().out == "3 actions replayed; 0 adjusted; points 75 -> 75\n"
 
 
 def test_replay_reports_changes_under_a_new_ruleset(
@@ -357,7 +358,7 @@ def test_replay_reports_changes_under_a_new_ruleset(
 
     assert main(["replay", "--db", db]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "3 actions replayed; 1 would change; points 80 -> 110",
+        "3 actions replayed; 1 would change; points 75 -> 105",
         "  b-1: 25 -> 55",
     ]
 
@@ -393,7 +394,7 @@ def test_the_console_script_runs(bad_rules: Path) -> None:
     )
     assert (ok.returncode, ok.stdout, ok.stderr) == (
         0,
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 10 rules, 21 badges, 5 levels, 1 challenges)\n",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)\n",
         "",
     )
 
@@ -425,7 +426,7 @@ def test_badges_shows_progress_level_and_what_next(
     assert len(result["next"]) == 3
     assert main(["badges", "alice", "--db", db, "--locale", "fr"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("alice: 55 points, level 1 (Nouvel arrivant)")
+    assert out.startswith("alice: 50 points, level 1 (Nouvel arrivant)")
     assert "next: " in out
 
 
@@ -474,12 +475,12 @@ def test_leaderboard_prints_the_board_and_json(
     assert main(["leaderboard", "--db", scored_db, "--period", "all"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "Leaderboard all time, points (1 members opted in)",
-        "          1.  Alice Martin                      55",
+        "          1.  Alice Martin                      50",
     ]
     assert main(["leaderboard", "--db", scored_db, "--period", "all", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)
     assert (board["period"], board["participants"]) == ("all", 1)
-    assert [(e["member"], e["rank"], e["points"]) for e in board["entries"]] == [("alice", 1, 55)]
+    assert [(e["member"], e["rank"], e["points"]) for e in board["entries"]] == [("alice", 1, 50)]
 
 
 def test_standing_tells_a_member_who_did_not_opt_in_privately(
@@ -490,7 +491,7 @@ def test_standing_tells_a_member_who_did_not_opt_in_privately(
     assert capsys.readouterr().out.splitlines() == [
         "bob on all time: rank 2 with 25 points, among 2 participants "
         "(private: you have not opted in, nobody else sees this)",
-        "       1  Alice Martin                      55",
+        "       1  Alice Martin                      50",
         "  >    2  Bob Chen                          25",
     ]
 

@@ -213,6 +213,15 @@ class TimeIndex:
         times = series[0]
         return times[bisect_left(times, start) : bisect_left(times, end)]
 
+    def entries(self, key: Hashable, start: float, end: float) -> tuple[list[float], list[float]]:
+        """The times and values under ``key`` with ``start <= ts < end``, oldest first."""
+        series = self._series.get(key)
+        if series is None:
+            return [], []
+        times, values = series
+        low, high = bisect_left(times, start), bisect_left(times, end)
+        return times[low:high], values[low:high]
+
     def prune(self, before: float) -> None:
         """Forget the facts with ``ts < before`` (a key left with none is dropped)."""
         series = self._series

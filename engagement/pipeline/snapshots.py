@@ -45,8 +45,10 @@ from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, member_snapshots, members
 
-FORMAT = 4_000 + marshal.version
-"""The payload's layout (ours, and marshal's own version): another format is ignored."""
+FORMAT = 4_100 + marshal.version
+"""The payload's layout (ours, and marshal's own version): another format is ignored.
+4_000: each index packed on its own, held awards kept; 4_100: the personal-words rule
+keeps template codes, not fingerprints, in its index."""
 EVERY = 16
 """Default number of a member's actions between two snapshots: at most this many
 actions are read and re-indexed on top of a snapshot."""

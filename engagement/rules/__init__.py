@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engagement.core.periods import Clock
 from engagement.rules.bonuses import Personalisation, Variety
+from engagement.rules.budget import ImpersonalBudget
 from engagement.rules.caps import Cap
 from engagement.rules.kinds import Phase, RuleKind, RuleKindRegistry, RuleParams
 from engagement.rules.loader import load_ruleset, load_ruleset_file
@@ -22,6 +23,7 @@ BUILTIN_RULE_KINDS: tuple[type[RuleKind], ...] = (  # type: ignore[type-arg]
     OncePerContent,
     ContentMix,
     Cap,
+    ImpersonalBudget,
 )
 
 DEFAULT_RULES_PATH = Path(str(files(__package__).joinpath("default.yaml")))
@@ -40,6 +42,7 @@ __all__ = [
     "Clock",
     "ContentMix",
     "DiminishingReturns",
+    "ImpersonalBudget",
     "OncePerContent",
     "Personalisation",
     "Phase",

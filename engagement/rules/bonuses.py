@@ -12,6 +12,7 @@ from engagement.core.facts import Fact, Step, StepCache, read_only
 from engagement.core.periods import CALENDAR_UNITS, CalendarUnit, Clock, Window, parse_duration
 from engagement.core.timeindex import TimeIndex
 from engagement.rules.kinds import RuleKind, RuleParams
+from engagement.rules.personal import PersonalSettings, PersonalTest
 
 
 class PersonalisationParams(RuleParams):
@@ -29,7 +30,15 @@ class PersonalisationParams(RuleParams):
         default=4, ge=1, description="Fewer distinct own words than this earn nothing."
     )
     reuse_window: str = Field(
-        default="90d", description="Own words already used in this window earn nothing."
+        default="90d",
+        description="Own words following the template of another comment within this "
+        "long earn nothing.",
+    )
+    template_similarity: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="How alike two comments must be (0-1) to count as one template.",
     )
 
     @field_validator("reuse_window")
@@ -40,7 +49,8 @@ class PersonalisationParams(RuleParams):
 
 
 class Personalisation(RuleKind[PersonalisationParams]):
-    """A share is worth more in the member's own words: graded, never for a stock phrase."""
+    """A share is worth more in the member's own words: graded, never for a stock
+    phrase or a template (the same comment with a number, a hashtag or a word changed)."""
 
     kind: ClassVar[str] = "personalisation"
     Params = PersonalisationParams
@@ -50,28 +60,35 @@ class Personalisation(RuleKind[PersonalisationParams]):
     def __init__(self, params: PersonalisationParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.reuse_seconds = parse_duration(params.reuse_window)
+        self._test = PersonalTest(
+            PersonalSettings(
+                min_own_words=params.min_own_words,
+                template_window=params.reuse_window,
+                template_similarity=params.template_similarity,
+            )
+        )
         # Scoring reads these for every share: plain attributes, texts built once.
         self._max_points = params.max_points
         self._full_at = params.full_at
         self._min_own_words = params.min_own_words
         self._no_words = Step(self.id, "add", 0, "personal words (none: add your own to earn more)")
         self._too_few = f"; {params.min_own_words} needed)"
-        self._reused = f"personal words (same own words used within {params.reuse_window})"
+        self._window = params.reuse_window
         self._steps = StepCache()
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        return ((fact.fingerprint, 1.0),) if fact.fingerprint is not None else ()
+        return self._test.pairs(fact)
 
     def remember_in(self, fact: Fact, index: TimeIndex) -> None:
-        if fact.fingerprint is not None:
-            index.add(fact.fingerprint, fact.ts, 1.0)
+        self._test.remember_in(fact, index)
 
     def lookback(self, fact: Fact) -> float | None:
         return fact.ts - self.reuse_seconds
 
     # The step depends on an outcome: the number of distinct own words when they are
-    # too few, -1 when the same own words were used within the reuse window, 0 for the
-    # bonus; with the fact's word counts, that is the key of the step in self._steps.
+    # too few, minus the number of comments of the same template within the reuse
+    # window, 0 for the bonus; with the fact's word counts, that is the key of the
+    # step in self._steps.
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
         distinct = fact.distinct_own_words
@@ -80,52 +97,51 @@ class Personalisation(RuleKind[PersonalisationParams]):
         if distinct < self._min_own_words:
             outcome = distinct
         else:
-            fingerprint = fact.fingerprint
-            ts = fact.ts
-            seconds = self.reuse_seconds
-            reused = fingerprint is not None and index.has(fingerprint, ts - seconds, ts + seconds)
-            outcome = -1 if reused else 0
+            code = self._test.code(fact)
+            outcome = -self._test.alike(index, code, fact.ts) if code is not None else 0
         key = (outcome, fact.own_words, fact.words)
         return self._steps.get(key) or self._new_step(key)
 
     def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
-        distinct = fact.distinct_own_words
-        fingerprint = fact.fingerprint
-        if distinct < self._min_own_words:  # the index is not asked
-            if fingerprint is not None:
-                index.add(fingerprint, fact.ts, 1.0)
-            if distinct == 0:
-                return self._no_words
-            outcome = distinct
-        elif fingerprint is not None:
-            ts = fact.ts
-            seconds = self.reuse_seconds
-            outcome = -1 if index.has_then_add(fingerprint, ts, ts - seconds, ts + seconds) else 0
-        else:
-            outcome = 0
-        key = (outcome, fact.own_words, fact.words)
-        return self._steps.get(key) or self._new_step(key)
+        step = self.apply(fact, index, total)
+        self._test.remember_in(fact, index)
+        return step
 
     def _new_step(self, key: tuple[int, int, int]) -> Step:
         outcome, own_words, words = key
         ratio = own_words / words if words else 0.0
-        detail = read_only({"own_ratio": round(ratio, 4), "own_words": own_words, "words": words})
+        detail: dict[str, object] = {
+            "own_ratio": round(ratio, 4),
+            "own_words": own_words,
+            "words": words,
+        }
         if outcome > 0:
             text = f"personal words (only {outcome}{self._too_few}"
-            return self._steps.keep(key, Step(self.id, "add", 0, text, detail))
+            return self._steps.keep(key, Step(self.id, "add", 0, text, read_only(detail)))
         if outcome < 0:
-            return self._steps.keep(key, Step(self.id, "add", 0, self._reused, detail))
+            others = -outcome
+            text = (
+                f"personal words: same template as {others} other "
+                f"{'comment' if others == 1 else 'comments'} within {self._window}"
+            )
+            detail["same_template"] = others
+            return self._steps.keep(key, Step(self.id, "add", 0, text, read_only(detail)))
         bonus = self._max_points * min(1.0, ratio / self._full_at)
         text = f"personal words ({round(ratio * 100)} % own)"
-        return self._steps.keep(key, Step(self.id, "add", bonus, text, detail))
+        return self._steps.keep(key, Step(self.id, "add", bonus, text, read_only(detail)))
 
 
-VarietyDimension = Literal["channel", "topic", "verb", "content_kind"]
+VarietyDimension = Literal["channel", "topic", "verb", "content_kind", "target"]
 
 
-class VarietyParams(RuleParams):
+class VarietyParams(RuleParams, PersonalSettings):
     kind: Literal["variety"] = "variety"
     dimensions: list[VarietyDimension] = Field(min_length=1)
+    personal_verbs: list[str] = Field(
+        default_factory=list,
+        description="Verbs whose actions count for variety only in the member's own words "
+        "(a verbatim relay on a new channel is not breadth); other verbs always count.",
+    )
     period: CalendarUnit = "month"
     points: float = Field(ge=0, strict=True, description="Bonus for each value new in the period.")
     max_points: float | None = Field(
@@ -141,7 +157,15 @@ class VarietyParams(RuleParams):
 
 
 class Variety(RuleKind[VarietyParams]):
-    """First use in a period of a channel, topic or verb earns a bonus: breadth over volume."""
+    """First use in a period of a channel, topic or verb earns a bonus: breadth over volume.
+
+    Actions of ``personal_verbs`` count only when personal (see
+    :mod:`engagement.rules.personal`): one item relayed verbatim on four networks, or a
+    templated comment on a new topic, reaches nothing new.  Their values are remembered
+    only when they have enough own words, so the state is a function of each fact; a
+    templated comment that is remembered uses up its values' novelty, which can only
+    lower a later bonus.
+    """
 
     kind: ClassVar[str] = "variety"
     Params = VarietyParams
@@ -163,6 +187,8 @@ class Variety(RuleKind[VarietyParams]):
         self._max_points = params.max_points
         self._describe = Window(params.period).describe()
         self._steps = StepCache()
+        self._personal_verbs = frozenset(params.personal_verbs)
+        self._test = PersonalTest(params)
 
     def _keys(self, fact: Fact) -> list[tuple[str, str]]:
         """``(dimension, value)`` for each of the fact's values, in order."""
@@ -179,22 +205,34 @@ class Variety(RuleKind[VarietyParams]):
         return keys
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
-        return [(key, 1.0) for key in self._keys(fact)]
+        if fact.verb not in self._personal_verbs:
+            return [(key, 1.0) for key in self._keys(fact)]
+        templates = self._test.pairs(fact)
+        return [(key, 1.0) for key in self._keys(fact)] + list(templates) if templates else []
 
     def remember_in(self, fact: Fact, index: TimeIndex) -> None:
         ts = fact.ts
-        for key in self._keys(fact):
-            index.add(key, ts, 1.0)
+        for key, value in self.remember(fact):
+            index.add(key, ts, value)
 
     def lookback(self, fact: Fact) -> float | None:
-        return fact.period(self.params.period, self.clock.week_start)[0]
+        start = fact.period(self.params.period, self.clock.week_start)[0]
+        if fact.verb in self._personal_verbs:
+            return min(start, fact.ts - self._test.seconds)
+        return start
 
     def apply(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        if fact.verb in self._personal_verbs and not self._test.personal(fact, index):
+            return None
         start, end = fact.period(self._period, self._week_start)
         new = index.unseen(self._keys(fact), start, end)
         return self._step(new) if new else None
 
     def apply_and_remember(self, fact: Fact, index: TimeIndex, total: float) -> Step | None:
+        if fact.verb in self._personal_verbs:
+            step = self.apply(fact, index, total)
+            self.remember_in(fact, index)
+            return step
         start, end = fact.period(self._period, self._week_start)
         new = index.unseen(self._keys(fact), start, end, fact.ts)
         return self._step(new) if new else None

@@ -45,7 +45,11 @@ NOT_REVOKED = ~exists().where(revocations.c.action_id == actions.c.id)
 def action_row(action: Action, *, member_pk: int, seq: int, tz_name: str) -> dict[str, Any]:
     """The log row for ``action``, with its text analysis computed once for good."""
     content = action.content
-    analysis = analyse(action.text, content.suggested_text if content else None)
+    analysis = (
+        analyse(action.text, content.suggested_text, content.topics)
+        if content
+        else analyse(action.text, None)
+    )
     return {
         "key": action.key,
         "member_pk": member_pk,

@@ -75,7 +75,7 @@ def test_own_words_reused_on_another_share_earn_nothing_the_second_time(
     later = engine.record(share(make_action, stock, cid="c-3", at=MONDAY + timedelta(days=40)))
     assert first.points > 10
     assert second.points == 10
-    assert "same own words used within 30d" in second.summary
+    assert "same template as 1 other comment within 30d" in second.summary
     assert later.points == 25  # outside the reuse window
 
 

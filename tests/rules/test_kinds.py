@@ -34,7 +34,10 @@ from engagement.rules import (
     load_ruleset,
 )
 
-KNOWN_KINDS = "cap, content_mix, diminishing_returns, once_per_content, personalisation, variety"
+KNOWN_KINDS = (
+    "cap, content_mix, diminishing_returns, impersonal_budget, once_per_content, "
+    "personalisation, variety"
+)
 
 
 # -- the registry ---------------------------------------------------------------------

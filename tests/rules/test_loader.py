@@ -24,7 +24,10 @@ from engagement.storage.tables import rulesets
 ActionFactory = Callable[..., dict[str, Any]]
 
 SOURCE = "hr-rules.yaml"
-KNOWN_KINDS = "cap, content_mix, diminishing_returns, once_per_content, personalisation, variety"
+KNOWN_KINDS = (
+    "cap, content_mix, diminishing_returns, impersonal_budget, once_per_content, "
+    "personalisation, variety"
+)
 TOP_LEVEL_KEYS = (
     "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
     "privacy, programme, rules, timezone, verbs, week_start"
@@ -71,11 +74,13 @@ def test_the_shipped_default_file_loads() -> None:
     assert [rule.id for rule in ruleset.rules] == [
         "personal-words",
         "variety",
+        "new-colleague-thanked",
         "share-repeats",
         "read-repeats",
         "kudos-repeats",
         "same-content-same-channel",
         "content-mix-80-20",
+        "impersonal-weekly-budget",
         "shares-weekly-cap",
         "reading-weekly-cap",
         "daily-cap",
@@ -94,6 +99,7 @@ def test_the_default_pipeline_runs_bonuses_then_modifiers_then_caps() -> None:
         ("share-repeats", "modifier"),
         ("same-content-same-channel", "modifier"),
         ("content-mix-80-20", "modifier"),
+        ("impersonal-weekly-budget", "cap"),
         ("shares-weekly-cap", "cap"),
         ("daily-cap", "cap"),
     ]
@@ -276,7 +282,7 @@ def test_a_bad_list_item_points_at_its_own_line() -> None:
         """
     ) == [
         f"{SOURCE}:10: rules.0.dimensions.1: "
-        "input should be 'channel', 'topic', 'verb' or 'content_kind'"
+        "input should be 'channel', 'topic', 'verb', 'content_kind' or 'target'"
     ]
 
 
@@ -696,21 +702,22 @@ def test_a_changed_file_becomes_version_2_and_scores_the_next_action(
     engine.members.upsert("bob")
     under_v1 = engine.record(make_action("alice"))
     changed = tmp_path / "rules.yaml"
-    changed.write_text(with_share_points(25), encoding="utf-8")
+    # 18, not more: a plain share above the impersonal weekly budget (20) would be limited.
+    changed.write_text(with_share_points(18), encoding="utf-8")
 
     activated = engine.activate_rules(changed)
     under_v2 = engine.record(make_action("bob"))
 
     assert activated.version == 2
     assert engine.active_rules().version == 2
-    assert engine.active_rules().verbs["share"].points == 25
+    assert engine.active_rules().verbs["share"].points == 18
     assert stored_versions(engine) == [(1, False), (2, True)]
     assert (under_v1.ruleset_version, under_v2.ruleset_version) == (1, 2)
     assert under_v1.steps[0] == Step("verbs.share", "add", 10, "share")
-    assert under_v2.steps[0] == Step("verbs.share", "add", 25, "share")
+    assert under_v2.steps[0] == Step("verbs.share", "add", 18, "share")
     # Same action, same (empty) history: only the base points differ.
     assert under_v1.steps[1:] == under_v2.steps[1:]
-    assert under_v2.points - under_v1.points == 15
+    assert under_v2.points - under_v1.points == 8
     # The earlier award keeps the points it was given.
     assert engine.ledger.points("alice") == under_v1.points
 

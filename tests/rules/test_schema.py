@@ -20,6 +20,7 @@ BUILTIN_KINDS = [
     "cap",
     "content_mix",
     "diminishing_returns",
+    "impersonal_budget",
     "once_per_content",
     "personalisation",
     "variety",
