@@ -20,6 +20,7 @@ from bench.engine_v2.data import Postgres
 from bench.load import client, direct, seed
 from bench.load.client import Tally
 from bench.load.mix import KINDS, WRITES
+from bench.load.profiling import Part, summarise
 from bench.load.server import ROOT, Gunicorn
 from bench.load.verify import failures, marks, verify
 from bench.report import percentile_ms
@@ -74,13 +75,13 @@ class Served:
 
 def serve(
     url: str, users: Path, cookies: list[str], workers: int, clients: int, warmup: float,
-    seconds: float, log: Path,
+    seconds: float, log: Path, profile: Path | None = None,
 ) -> Served:  # fmt: skip
     """gunicorn with ``workers`` workers, driven by ``clients`` processes."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     before = marks(url)
-    with Gunicorn(workers, url, users, log) as server:
+    with Gunicorn(workers, url, users, log, profile) as server:
         start = time.time() + 2.0  # let the clients start before the clock
         warm_until = start + warmup
         stop_at = warm_until + seconds
@@ -148,6 +149,7 @@ def merged(tallies: Sequence[Tally]) -> Tally:
 def render(
     environment: dict[str, str], baseline: Tally, baseline_s: float,
     baseline_checks: dict[str, int], runs: Sequence[Served], members: int, history: int,
+    profile: tuple[int, list[Part]] | None = None,
 ) -> str:  # fmt: skip
     start, end = markers(NAME)
     lines = [
@@ -199,6 +201,21 @@ def render(
         ]  # fmt: skip
         for error, count in errors.most_common(5):
             lines.append(f"- error ×{count}: `{error}`")
+    if profile is not None:
+        requests, parts = profile
+        lines += [
+            "",
+            f"### Where a worker's time goes: one worker under cProfile ({requests:,} requests "
+            "of the same mix, 2 clients)",
+            "",
+            "Cumulative time per request handled; parts overlap (the engine runs inside "
+            "Flask, the waits inside the engine).  cProfile inflates Python calls, not the "
+            "waits: read the shares as a guide.",
+            "",
+            "| part | ms per request | share of a request |",
+            "|---|--:|--:|",
+            *(f"| {p.label} | {p.ms_per_request:.2f} | {p.share:.0%} |" for p in parts),
+        ]
     lines.append(end)
     return "\n".join(lines) + "\n"
 
@@ -236,6 +253,8 @@ class Report:
     baseline: Tally = field(default_factory=Tally)
     baseline_checks: dict[str, int] = field(default_factory=dict)
     runs: list[Served] = field(default_factory=list)
+    profile: tuple[int, list[Part]] | None = None
+    """Requests a profiled worker handled, and where their time went."""
 
     @property
     def baseline_s(self) -> float:
@@ -253,13 +272,13 @@ class Report:
     def render(self) -> str:
         return render(
             self.environment, self.baseline, self.baseline_s, self.baseline_checks, self.runs,
-            self.members, self.history,
+            self.members, self.history, self.profile,
         )  # fmt: skip
 
 
 def measure(
     pg_url: str, workers: Sequence[int], *, seconds: float, warmup: float, members: int,
-    history: int, baseline_seconds: float, clients: int | None = None,
+    history: int, baseline_seconds: float, clients: int | None = None, profile: bool = False,
 ) -> Report:  # fmt: skip
     """Seed a private database on the server of ``pg_url`` (dropped at the end), run
     the baseline, then gunicorn with each count of ``workers``, checking after each."""
@@ -286,6 +305,12 @@ def measure(
                 lines = table(merged(run.tallies), run.elapsed_s, run.errors())
                 print("\n".join("  " + line for line in lines))
                 print(f"  checks: {_verdict(run.checks)}; errors {sum(run.errors().values())}")
+            if profile:
+                print(f"profile: gunicorn, 1 worker under cProfile, 2 clients, {seconds:.0f} s")
+                where = Path(scratch) / "profile"
+                where.mkdir()
+                serve(url, users, cookies, 1, 2, warmup, seconds, log, where)
+                report.profile = summarise(where)
         finally:
             if log.exists() and log.stat().st_size:
                 print("gunicorn's log (its end):\n" + log.read_text()[-3000:])
@@ -308,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=10, help="seeded actions per member")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL")
     parser.add_argument(
+        "--profile", action="store_true", help="then one worker under cProfile: where time goes"
+    )
+    parser.add_argument(
         "--write", action="store_true", help="put the section in docs/performance.md"
     )
     args = parser.parse_args(argv)
@@ -320,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         history=args.history,
         baseline_seconds=args.baseline_seconds or min(args.seconds, 30.0),
         clients=args.clients,
+        profile=args.profile,
     )
     section = report.render()
     print()

@@ -27,8 +27,11 @@ class Gunicorn:
     goes to ``log``.  Workers are not preloaded: each builds the application itself,
     as a deployment without ``--preload`` does, so each starts cold."""
 
-    def __init__(self, workers: int, database_url: str, users: Path, log: Path) -> None:
+    def __init__(
+        self, workers: int, database_url: str, users: Path, log: Path, profile: Path | None = None
+    ) -> None:
         self.workers = workers
+        self.profile = profile
         self.port = free_port()
         self.log = log
         self.environment = {
@@ -36,6 +39,7 @@ class Gunicorn:
             "LOAD_DATABASE_URL": database_url,
             "LOAD_USERS": str(users),
             "PYTHONPATH": str(ROOT),
+            "LOAD_PROFILE_DIR": str(profile or ""),
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -49,6 +53,7 @@ class Gunicorn:
             "--timeout", "60",
             "--graceful-timeout", "10",
             "--log-level", "warning",
+            *(["--config", "python:bench.load.profiling"] if self.profile else []),
             "bench.load.wsgi:app",
         ]  # fmt: skip
         with self.log.open("ab") as log:
