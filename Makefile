@@ -30,7 +30,7 @@ bench: $(STAMP)  ## Benchmarks beside their naive baselines; writes docs/perform
 	$(PY) -m bench.api --write
 
 load: $(STAMP)  ## The demo under gunicorn (2, then 4 workers) on PostgreSQL, 60 s each, checked.
-	$(PY) -m bench.load --workers 2 4 --seconds 60 --write
+	$(PY) -m bench.load --workers 2 4 --seconds 60 --profile --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -306,10 +306,11 @@ def measure(
                 print("\n".join("  " + line for line in lines))
                 print(f"  checks: {_verdict(run.checks)}; errors {sum(run.errors().values())}")
             if profile:
-                print(f"profile: gunicorn, 1 worker under cProfile, 2 clients, {seconds:.0f} s")
+                profiled = min(seconds, 30.0)
+                print(f"profile: gunicorn, 1 worker under cProfile, 2 clients, {profiled:.0f} s")
                 where = Path(scratch) / "profile"
                 where.mkdir()
-                serve(url, users, cookies, 1, 2, warmup, seconds, log, where)
+                serve(url, users, cookies, 1, 2, min(warmup, 5.0), profiled, log, where)
                 report.profile = summarise(where)
         finally:
             if log.exists() and log.stat().st_size:
