@@ -64,6 +64,7 @@ def run(
     warm_until: float,
     stop_at: float,
     results: Any,
+    mix: str = "mixed",
 ) -> None:
     """Send the stream ``seed`` until the wall clock reaches ``stop_at``; put the
     :class:`Tally` on ``results``."""
@@ -71,7 +72,7 @@ def run(
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
     clock = time.perf_counter_ns
     try:
-        for op in stream(seed, prefix, len(cookies)):
+        for op in stream(seed, prefix, len(cookies), mix):
             now = time.time()
             if now >= stop_at:
                 break

@@ -30,7 +30,9 @@ def call(engine: Engagement, op: Operation) -> Any:
     return engine.boards.top(period=op.body["period"], limit=op.body["limit"])
 
 
-def run(url: str, seconds: float, members: int, seed: int, prefix: str) -> Tally:
+def run(
+    url: str, seconds: float, members: int, seed: int, prefix: str, mix: str = "mixed"
+) -> Tally:
     """The mix for ``seconds`` after as long a warm-up (capped at 5 s), one engine."""
     tally = Tally()
     engine = Engagement(url, outbox=True)
@@ -39,7 +41,7 @@ def run(url: str, seconds: float, members: int, seed: int, prefix: str) -> Tally
     warm_until = time.monotonic() + min(seconds, 5.0)
     stop_at = warm_until + seconds
     try:
-        for op in stream(seed, prefix, members):
+        for op in stream(seed, prefix, members, mix):
             now = time.monotonic()
             if now >= stop_at:
                 break

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.engine_v2.data import Postgres
 from bench.load import client, direct, seed
 from bench.load.client import Tally
-from bench.load.mix import KINDS, WRITES
+from bench.load.mix import KINDS, MIXES, WRITES
 from bench.load.profiling import Part, summarise
 from bench.load.server import ROOT, Gunicorn
 from bench.load.verify import failures, marks, verify
@@ -28,6 +28,13 @@ from bench.run import DEFAULT_PG_URL, source_state
 from bench.sections import markers, write_section
 
 NAME = "load"
+
+
+def section_name(mix: str) -> str:
+    """The marked section of docs/performance.md a mix writes."""
+    return NAME if mix == "mixed" else f"{NAME}.{mix}"
+
+
 TARGET_RATE = 300.0
 TARGET_P99_MS = 100.0
 
@@ -75,7 +82,7 @@ class Served:
 
 def serve(
     url: str, users: Path, cookies: list[str], workers: int, clients: int, warmup: float,
-    seconds: float, log: Path, profile: Path | None = None,
+    seconds: float, log: Path, profile: Path | None = None, mix: str = "mixed",
 ) -> Served:  # fmt: skip
     """gunicorn with ``workers`` workers, driven by ``clients`` processes."""
     context = multiprocessing.get_context("spawn")
@@ -96,6 +103,7 @@ def serve(
                     warm_until,
                     stop_at,
                     results,
+                    mix,
                 ),
                 name=f"load-client-{n}",
             )
@@ -149,21 +157,27 @@ def merged(tallies: Sequence[Tally]) -> Tally:
 def render(
     environment: dict[str, str], baseline: Tally, baseline_s: float,
     baseline_checks: dict[str, int], runs: Sequence[Served], members: int, history: int,
-    profile: tuple[int, list[Part]] | None = None,
+    profile: tuple[int, list[Part]] | None = None, mix: str = "mixed",
 ) -> str:  # fmt: skip
-    start, end = markers(NAME)
+    start, end = markers(section_name(mix))
     lines = [
         start,
-        "## Serving under load: the demo under gunicorn on PostgreSQL (`python -m bench.load`)",
+        "## Serving under load: the demo under gunicorn on PostgreSQL (`python -m bench.load"
+        + ("`)" if mix == "mixed" else f" --mix {mix}`: record requests alone)"),
         "",
         *(f"- {key}: {value}" for key, value in environment.items()),
         f"- data: {members:,} members (four in five on the public boards), {history} actions "
         f"of history each; the runs below follow each other on the same database, so each "
         "starts with the actions of the ones before.",
-        "- mix (`bench/load/mix.py`): 55% record (share, post, suggest, read, training), 5% "
-        "a re-sent key (answered 200), 10% kudos, 20% `GET /me`, 10% `GET /leaderboards`; "
-        "each client process is a closed loop on its own connection (sync workers close it "
-        "after each answer: the client reconnects), no think time, nothing retried.",
+        (
+            "- mix (`bench/load/mix.py`): 55% record (share, post, suggest, read, training), 5% "
+            "a re-sent key (answered 200), 10% kudos, 20% `GET /me`, 10% `GET /leaderboards`; "
+            "each client process is a closed loop on its own connection (sync workers close it "
+            "after each answer: the client reconnects), no think time, nothing retried."
+            if mix == "mixed"
+            else f"- mix `{mix}`: {MIXES[mix]} (percentages); each client process is a closed "
+            "loop on its own connection, no think time, nothing retried."
+        ),
         "",
         f"### Baseline: the same mix through the engine, one process, no HTTP ({baseline_s:.0f} s)",
         "",
@@ -250,6 +264,7 @@ class Report:
     environment: dict[str, str]
     members: int
     history: int
+    mix: str = "mixed"
     baseline: Tally = field(default_factory=Tally)
     baseline_checks: dict[str, int] = field(default_factory=dict)
     runs: list[Served] = field(default_factory=list)
@@ -272,18 +287,19 @@ class Report:
     def render(self) -> str:
         return render(
             self.environment, self.baseline, self.baseline_s, self.baseline_checks, self.runs,
-            self.members, self.history, self.profile,
+            self.members, self.history, self.profile, self.mix,
         )  # fmt: skip
 
 
 def measure(
     pg_url: str, workers: Sequence[int], *, seconds: float, warmup: float, members: int,
     history: int, baseline_seconds: float, clients: int | None = None, profile: bool = False,
+    mix: str = "mixed",
 ) -> Report:  # fmt: skip
     """Seed a private database on the server of ``pg_url`` (dropped at the end), run
     the baseline, then gunicorn with each count of ``workers``, checking after each."""
     postgres = Postgres(pg_url)
-    report = Report(environment(postgres, workers), members, history)
+    report = Report(environment(postgres, workers), members, history, mix)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
         users, log = Path(scratch) / "users.sqlite", Path(scratch) / "gunicorn.log"
         try:
@@ -294,13 +310,13 @@ def measure(
             cookies = seed.cookies(url, users, members)
             print(f"baseline: the mix on the engine, one process, {baseline_seconds:.0f} s")
             before = marks(url)
-            report.baseline = direct.run(url, baseline_seconds, members, 7, "direct")
+            report.baseline = direct.run(url, baseline_seconds, members, 7, "direct", mix)
             report.baseline_checks = verify(url, report.baseline.accepted, before)
             print(f"  checks: {_verdict(report.baseline_checks)}")
             for count in workers:
                 served = clients or 2 * count
                 print(f"gunicorn, {count} workers, {served} clients, {seconds:.0f} s")
-                run = serve(url, users, cookies, count, served, warmup, seconds, log)
+                run = serve(url, users, cookies, count, served, warmup, seconds, log, None, mix)
                 report.runs.append(run)
                 lines = table(merged(run.tallies), run.elapsed_s, run.errors())
                 print("\n".join("  " + line for line in lines))
@@ -310,7 +326,7 @@ def measure(
                 print(f"profile: gunicorn, 1 worker under cProfile, 2 clients, {profiled:.0f} s")
                 where = Path(scratch) / "profile"
                 where.mkdir()
-                serve(url, users, cookies, 1, 2, min(warmup, 5.0), profiled, log, where)
+                serve(url, users, cookies, 1, 2, min(warmup, 5.0), profiled, log, where, mix)
                 report.profile = summarise(where)
         finally:
             if log.exists() and log.stat().st_size:
@@ -333,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--history", type=int, default=10, help="seeded actions per member")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="mixed", help="(default: mixed)")
     parser.add_argument(
         "--profile", action="store_true", help="then one worker under cProfile: where time goes"
     )
@@ -350,11 +367,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         baseline_seconds=args.baseline_seconds or min(args.seconds, 30.0),
         clients=args.clients,
         profile=args.profile,
+        mix=args.mix,
     )
     section = report.render()
     print()
     print(section)
     if args.write:
-        write_section(ROOT / "docs" / "performance.md", NAME, section)
+        write_section(ROOT / "docs" / "performance.md", section_name(args.mix), section)
         print("section written: docs/performance.md")
     return 1 if report.failed else 0

@@ -20,6 +20,12 @@ WRITES = frozenset({"record", "duplicate", "kudos"})
 WEIGHTS = {"record": 55, "duplicate": 5, "kudos": 10, "me": 20, "leaderboard": 10}
 """Percentages: 70% record requests (of which about 5 in 70 re-send a key and 10 in
 70 are kudos), 20% a member's own page, 10% a board."""
+MIXES = {
+    "mixed": WEIGHTS,
+    "writes": {"record": 79, "duplicate": 7, "kudos": 14, "me": 0, "leaderboard": 0},
+}
+"""``mixed``, the issue's; ``writes``, its record requests alone in the same
+proportions, to see what writing costs without the reads beside it."""
 PERIODS = ("week", "month", "all")
 TEAMS = 10
 CHANNELS = ("linkedin", "x", "mastodon", "intranet")
@@ -58,11 +64,11 @@ def _action(rng: random.Random, key: str) -> dict[str, Any]:
     return action
 
 
-def stream(seed: int, prefix: str, members: int) -> Iterator[Operation]:
+def stream(seed: int, prefix: str, members: int, mix: str = "mixed") -> Iterator[Operation]:
     """An endless stream of operations (the caller bounds it by time or count)."""
     rng = random.Random(seed)
-    kinds = list(WEIGHTS)
-    weights = list(WEIGHTS.values())
+    kinds = list(MIXES[mix])
+    weights = list(MIXES[mix].values())
     sent: list[Operation] = []
     for n in range(1 << 62):
         kind = rng.choices(kinds, weights)[0]
