@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench: $(STAMP)  ## Benchmarks beside their naive baselines; writes docs/perform
 	$(PY) -m bench.run
 	$(PY) -m bench.engine_v2 --write
 	$(PY) -m bench.api --write
+
+load: $(STAMP)  ## The demo under gunicorn (2, then 4 workers) on PostgreSQL, 60 s each, checked.
+	$(PY) -m bench.load --workers 2 4 --seconds 60 --profile --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

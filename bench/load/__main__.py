@@ -1,0 +1,3 @@
+from bench.load.main import main
+
+raise SystemExit(main())
