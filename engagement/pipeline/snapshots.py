@@ -124,8 +124,8 @@ def restore(
     history = MemberHistory(ruleset)
     if set(scoring) != set(history.indexes):
         return None
-    for rule_id, series in scoring.items():
-        history.indexes[rule_id] = _index(series)
+    for rule_id, packed in scoring.items():
+        history.indexes[rule_id] = _index(packed)
     entry = CachedHistory(
         history,
         ruleset.version,
@@ -165,7 +165,7 @@ def restore(
     return Restored(
         entry,
         badge_points,
-        {key: _index(series) for key, series in badge_series.items()},
+        {key: _index(packed) for key, packed in badge_series.items()},
         KnownAwards.from_plain(awards),
         later,
         received,
@@ -219,7 +219,7 @@ def write(
             (
                 entry.since,
                 sorted(entry.contents),
-                {rule_id: _series(index) for rule_id, index in entry.history.indexes.items()},
+                {rule_id: _packed(index) for rule_id, index in entry.history.indexes.items()},
                 {
                     period: (sorted(marks), points)
                     for period, (marks, points) in entry.boards.items()
@@ -228,7 +228,7 @@ def write(
                 if badges is None
                 else (
                     badges.points,
-                    {key: _series(index) for key, index in badges.indexes.items()},
+                    {key: _packed(index) for key, index in badges.indexes.items()},
                     received_upto,
                     awards,
                 ),
@@ -271,7 +271,7 @@ def trim(entry: CachedHistory, ruleset: Ruleset, latest: Fact) -> None:
     entry.since = horizon
 
 
-def _series(index: TimeIndex) -> bytes:
+def _packed(index: TimeIndex) -> bytes:
     """An index for the payload, packed on its own so that a restore unpacks only the
     indexes an action uses (:meth:`TimeIndex.deferred`); an index restored and not
     used since is written back as it was read.  marshal writes a repeated float (the
