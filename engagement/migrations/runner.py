@@ -172,7 +172,7 @@ def _known(revision: object, name: str) -> str:
     except CommandError:
         found = None
     if found is None:
-        known = ", ".join(script.revision for script in scripts().walk_revisions())
+        known = ", ".join(reversed([script.revision for script in scripts().walk_revisions()]))
         raise InvalidInputError(
             f"{name}: no revision {revision!r}; this version ships {known} (or 'head', 'base')"
         )

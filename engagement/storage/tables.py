@@ -119,6 +119,12 @@ actions = Table(
     Column("distinct_own_words", Integer, nullable=False, default=0),
     Column("fingerprint", String(16), comment="Hash of the member's own words."),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column(
+        "scored_as_of",
+        UTCDateTime,
+        comment="NULL: scored as of `at`. Else it arrived after the settle window and "
+        "was scored as of the member's latest action then, this instant.",
+    ),
     UniqueConstraint("member_pk", "member_seq"),
     Index(None, "member_pk", "at"),
     Index(None, "member_pk", "content_id"),
@@ -140,20 +146,34 @@ ledger = Table(
     "engagement_ledger",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("action_id", Id, ForeignKey("engagement_actions.id"), nullable=False),
+    Column(
+        "action_id",
+        Id,
+        ForeignKey("engagement_actions.id"),
+        comment="NULL for a manual entry, which belongs to no action.",
+    ),
     Column("member_pk", Id, ForeignKey("engagement_members.id"), nullable=False),
     Column(
         "entry_kind",
         String(16),
         nullable=False,
-        comment="award, revocation (compensates) or adjustment (from a replay).",
+        comment="award, revocation (compensates), adjustment (from a replay), rescore "
+        "(an earlier action arrived late) or manual (an administrator's).",
     ),
     Column("points", Integer, nullable=False),
     Column("rule_id", String(128), nullable=False),
     Column("ruleset_version", Integer, nullable=False),
     Column("explanation", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("action_id", "entry_kind", "ruleset_version"),
+    Index(
+        "uq_engagement_ledger_once",
+        "action_id",
+        "entry_kind",
+        "ruleset_version",
+        unique=True,
+        sqlite_where=Column("entry_kind") != "rescore",
+        postgresql_where=Column("entry_kind") != "rescore",
+    ),
     Index(None, "member_pk", "created_at"),
 )
 
