@@ -74,8 +74,8 @@ def bad_rules(tmp_path: Path) -> Path:
 BAD_RULES_PROBLEMS = [
     "{path}:3: verbs.share.points: input should be greater than or equal to 0",
     "{path}:4: foo: unknown key; expected one of: analytics, badges, challenges, "
-    "default_locale, leaderboards, levels, max_text_length, privacy, programme, rules, timezone, "
-    "verbs, week_start",
+    "default_locale, leaderboards, levels, max_text_length, privacy, programme, rules, "
+    "settle_days, timezone, verbs, week_start",
 ]
 
 

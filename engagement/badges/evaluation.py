@@ -55,16 +55,31 @@ def after_action(
     return awards, completions
 
 
-def pending(state: MemberState, week_start: int) -> tuple[list[NewAward], list[NewCompletion]]:
+def pending(
+    state: MemberState, week_start: int, *, touching: Fact | None = None
+) -> tuple[list[NewAward], list[NewCompletion]]:
     """Everything the member's whole history meets but does not hold yet: what a new
-    or changed badge owes members once its rule file is activated."""
+    or changed badge owes members once its rule file is activated.
+
+    With ``touching`` (an action that arrived late), only what that action's own
+    span can now meet, measured on the whole history (the actions after it too):
+    nothing else changed.
+    """
     awards: list[NewAward] = []
     completions: list[NewCompletion] = []
     for goal in state.catalogue.goals:
         reads = goal.criterion.reads
         if reads == "none":
             continue
-        facts = sorted((state.own if reads == "own" else state.received).values(), key=_when)
+        if touching is not None and not (
+            goal.open_at(touching.ts) and goal.criterion.counts(touching)
+        ):
+            continue
+        facts = (
+            [touching]
+            if touching is not None
+            else sorted((state.own if reads == "own" else state.received).values(), key=_when)
+        )
         if isinstance(goal, Challenge):
             if _completes(state, goal):
                 completions.append(NewCompletion(goal))

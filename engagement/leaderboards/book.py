@@ -24,7 +24,7 @@ from engagement.core.periods import from_timestamp
 from engagement.leaderboards.tables import scores
 from engagement.leaderboards.tallies import pending
 from engagement.storage.prepared import PreparedCache
-from engagement.storage.tables import actions, revocations
+from engagement.storage.tables import actions, members, revocations
 
 if TYPE_CHECKING:
     from engagement.rules.board_clock import BoardClock
@@ -170,6 +170,16 @@ def log_one(
         prepared("upsert", connection, lambda: _upsert(dialect), list(upserts[0])).many(
             connection, upserts
         )
+
+
+def owners(connection: Connection, pks: Iterable[int]) -> dict[int, Owner]:
+    """The :class:`Owner` of each member in ``pks``, as :func:`write` needs them."""
+    rows = connection.execute(
+        select(members.c.id, members.c.team, members.c.opted_in).where(
+            members.c.id.in_(sorted(set(pks)))
+        )
+    )
+    return {pk: Owner(team, bool(opted_in)) for pk, team, opted_in in rows}
 
 
 def write(connection: Connection, changes: ScoreChanges, owners: Mapping[int, Owner]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
-from engagement.pipeline import snapshots
+from engagement.pipeline import rescoring, snapshots
 from engagement.pipeline.kudos import check_targets, colleagues
 from engagement.pipeline.recording import (
     FAR_FUTURE,
@@ -76,17 +76,24 @@ def record_batch(
     ruleset: Ruleset,
     *,
     create_members: bool,
-    written: list[tuple[Fact, int]] | None = None,
+    record_late: Callable[[Action], Award],
+    written: list[tuple[Fact, int, str]] | None = None,
     kept: Kept | None = None,
 ) -> list[Award]:
     """Log ``batch`` in order with as few statements as possible; awards in input order.
 
     Actions already logged, and repeats of a key within the batch, return the first
     award with ``duplicate=True``.  All checks run before the first write.  Each new
-    action's scored fact and row id are appended to ``written``, in logging order.
+    action's scored fact, row id and key are appended to ``written``, in logging order.
     Members' histories start from their snapshots where they have usable ones; with
     ``kept``, what was restored and each member's history afterwards are kept there
     (for badge evaluation and the members' next snapshots).
+
+    A batch is logged in canonical order (see :mod:`engagement.pipeline.rescoring`),
+    whatever its own order.  The actions of a member who already has later actions
+    logged (within the settle window) go one by one through ``record_late`` (the
+    single-action path, which re-scores the member's later actions) once the batch
+    is written.
     """
     for action in batch:
         check_action(action, ruleset)
@@ -113,6 +120,15 @@ def record_batch(
         if action.key not in seen:
             seen.add(action.key)
             fresh.append(action)
+    arrivals = rescoring.arrivals(
+        connection, ruleset, fresh, {name: member.pk for name, member in locked.items()}
+    )
+    late = [action for action in fresh if arrivals[action.key].rescores]
+    if late:
+        slow = {action.member for action in late}
+        late = sorted((a for a in fresh if a.member in slow), key=lambda a: (a.at, a.key))
+        fresh = [action for action in fresh if action.member not in slow]
+    fresh = rescoring.canonical(fresh, arrivals)
     counts: dict[str, int] = defaultdict(int)
     for action in fresh:
         counts[action.member] += 1
@@ -128,6 +144,10 @@ def record_batch(
         person.next_seq += 1
         fact = fact_from_row(row, action.member, zone(person.tz_name))
         steps = score_and_remember(fact, histories[action.member], ruleset)
+        scored_as_of = arrivals[action.key].scored_as_of
+        if scored_as_of is not None:
+            row["scored_as_of"] = scored_as_of
+            steps = (*steps, rescoring.deferred_step(ruleset, scored_as_of))
         awards[action.key] = Award(
             action.key, action.member, action.verb, fact.points, steps, ruleset.version
         )
@@ -137,7 +157,9 @@ def record_batch(
         ids = _log_actions(connection, rows)
         if written is not None:
             written.extend(
-                (f, ids[r["key"]]) for f, r in zip(facts, rows, strict=True) if r["key"] in ids
+                (f, ids[r["key"]], r["key"])
+                for f, r in zip(facts, rows, strict=True)
+                if r["key"] in ids
             )
         lost = [row["key"] for row in rows if row["key"] not in ids]
         if lost:  # only a key already logged for a member outside this batch
@@ -162,6 +184,8 @@ def record_batch(
         scorebook.write(
             connection, changes, {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
         )
+    for action in late:
+        awards[action.key] = record_late(action)
     result: list[Award] = []
     answered: set[str] = set()
     for action in batch:

@@ -56,6 +56,8 @@ class Recognition(BadgeStates):
         after_commit: list[AfterCommit] | None,
         target: Person | None = None,
         restored: Restored | None = None,
+        late: bool = False,
+        rescored: bool = False,
     ) -> Outcome:
         """Award what ``fact`` (logged, scored and locked under its member) earns.
 
@@ -63,14 +65,24 @@ class Recognition(BadgeStates):
         the catalogue measures what members receive (kudos); ``restored``, the
         member's state read from their snapshot (see :mod:`engagement.pipeline.snapshots`).
         The member's state is kept on the outcome (:attr:`Outcome.state`).
+
+        ``late``: the action arrived after later ones of the member (see
+        :mod:`engagement.pipeline.rescoring`): everything their whole history meets is
+        awarded, as a late action can complete what later ones began (a streak's
+        missing week).  ``rescored``: that changed later actions' points, so the state
+        is read afresh rather than brought up to date.
         """
         catalogue = ruleset.catalogue
         outcome = Outcome()
         if catalogue.empty and not catalogue.levels:
             return outcome
-        state = self.state(
-            connection, ruleset, person, after_commit, apply=_adding(fact), restored=restored
-        )
+        if rescored:
+            self._states.take(person.pk)  # its points moved under it
+            state = self.state(connection, ruleset, person, after_commit, complete=True)
+        else:
+            state = self.state(
+                connection, ruleset, person, after_commit, apply=_adding(fact), restored=restored
+            )
         outcome.states[person.pk] = state
         before = state.points - fact.points
         self._award(
@@ -82,6 +94,10 @@ class Recognition(BadgeStates):
             action=(action_id, action_key),
             outcome=outcome,
         )
+        if late:
+            self._award_pending(
+                connection, ruleset, state, (action_id, action_key), outcome, touching=fact
+            )
         level_change(state, before, outcome)
         if target is not None:
             received = self.state(
@@ -205,27 +221,43 @@ class Recognition(BadgeStates):
             people = [p for name in chunk if (p := lock_for_badges(connection, name))]
             states = load_member_states(connection, ruleset, people)
             for state in states.values():
-                awards, completions = pending(state, ruleset.clock.week_start)
-                for award in awards:
-                    if write_award(
-                        connection, state, award, action_id=None, ruleset_version=ruleset.version
-                    ):
-                        outcome.awarded.append(announced(state, award, None))
-                for completion in completions:
-                    challenge = completion.challenge
-                    if write_completion(
-                        connection,
-                        state,
-                        challenge.id,
-                        action_id=None,
-                        ruleset_version=ruleset.version,
-                    ):
-                        outcome.completed.append(
-                            ChallengeCompleted(state.member_id, challenge.id, state.team)
-                        )
+                self._award_pending(connection, ruleset, state, None, outcome)
                 if after_commit is not None:
                     after_commit.append(partial(self._states.put, state.member_pk, state))
         return outcome
+
+    def _award_pending(
+        self,
+        connection: Connection,
+        ruleset: Ruleset,
+        state: MemberState,
+        action: tuple[int, str] | None,
+        outcome: Outcome,
+        *,
+        touching: Fact | None = None,
+    ) -> None:
+        """Award what ``state``'s whole history meets but it does not hold, on behalf
+        of ``action`` (id and key) or of none (a backfill); with ``touching``, only
+        among the goals that fact counts towards."""
+        action_id, action_key = action if action is not None else (None, None)
+        awards, completions = pending(state, ruleset.clock.week_start, touching=touching)
+        for award in awards:
+            if write_award(
+                connection, state, award, action_id=action_id, ruleset_version=ruleset.version
+            ):
+                outcome.awarded.append(announced(state, award, action_key))
+        for completion in completions:
+            challenge = completion.challenge
+            if write_completion(
+                connection,
+                state,
+                challenge.id,
+                action_id=action_id,
+                ruleset_version=ruleset.version,
+            ):
+                outcome.completed.append(
+                    ChallengeCompleted(state.member_id, challenge.id, state.team, action_key)
+                )
 
     def lock_before_revocation(
         self, connection: Connection, ruleset: Ruleset, key: str

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     bindparam,
+    func,
     insert,
     or_,
     select,
@@ -33,9 +34,10 @@ from engagement.core.periods import from_timestamp, zone
 from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
-from engagement.leaderboards.book import Owner
-from engagement.pipeline import snapshots
+from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.pipeline import rescoring, snapshots
 from engagement.pipeline.kudos import check_targets
+from engagement.pipeline.rescoring import Place, Rescored
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
@@ -53,6 +55,7 @@ from engagement.storage.rows import (
 from engagement.storage.tables import actions, ledger, members
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
 
 _PROBE = select(
     ACTIVE_VERSION.label("version"),
@@ -72,6 +75,10 @@ _LOCK_MEMBER = (
         members.c.opted_in,
     )
 )
+_LATEST = select(func.max(actions.c.at)).where(actions.c.member_pk == bindparam("pk"))
+"""When the member's latest logged action happened.  Its own statement, after the
+lock: on PostgreSQL a subquery of the locking UPDATE would read the snapshot taken
+before the lock was granted, missing what its holder just committed."""
 _HISTORY = select(*HISTORY_COLUMNS).where(
     actions.c.member_pk == bindparam("pk"),
     or_(actions.c.at >= bindparam("since"), actions.c.content_id == bindparam("content_id")),
@@ -117,6 +124,11 @@ class Recorded:
     restored: Restored | None = None
     """The member's state as read from their snapshot, when no cached one was current:
     badge evaluation starts from it too."""
+    late: bool = False
+    """The action arrived after later ones of its member (within the settle window):
+    badges are evaluated on the member's whole history."""
+    rescored: bool = False
+    """Its arrival changed the points of later actions: the badge state is read afresh."""
 
 
 _PREPARED = PreparedCache()
@@ -148,6 +160,7 @@ def record_one(
             key=action.key,
         )
     member_pk, seq, tz_name, team, locale, badge_seq, opted_in = member
+    latest = prepared("latest", connection, lambda: _LATEST).first(connection, {"pk": member_pk})[0]
     if target and target > action.member:
         # Before the action is logged: whatever is aimed at a member is logged under
         # their lock, which is what lets their snapshot say what it has received.
@@ -158,12 +171,35 @@ def record_one(
     fact = fact_from_row(row, action.member, tz)
     cached = histories.take(member_pk)
     restored = None
-    if not _current(cached, seq, ruleset):
-        restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
-        if restored is not None:
-            cached = restored.history
-    entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
-    steps = score_and_remember(fact, entry.history, ruleset)
+    placed = rescoring.arrival(connection, ruleset, member_pk, row["at"], action.key, _utc(latest))
+    rescored: Rescored | None = None
+    boards = ScoreChanges(ruleset.boards)
+    if placed.rescores:
+        # Scored in its place among the member's actions, the later ones re-scored.
+        rescored = rescoring.rescore(
+            connection,
+            ruleset,
+            member_pk,
+            action.member,
+            start=Place.of(fact.ts, action.key),
+            because=f"an earlier {action.verb} arrived late",
+            boards=boards,
+            new=(fact, action.key),
+        )
+        entry = CachedHistory(
+            rescored.history, ruleset.version, seq, rescored.since, rescored.contents
+        )
+        steps = rescored.steps
+    else:
+        if not _current(cached, seq, ruleset):
+            restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
+            if restored is not None:
+                cached = restored.history
+        entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
+        steps = score_and_remember(fact, entry.history, ruleset)
+        if placed.scored_as_of is not None:
+            row["scored_as_of"] = placed.scored_as_of
+            steps = (*steps, rescoring.deferred_step(ruleset, placed.scored_as_of))
     entry.seq = seq
     award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
     if connection.dialect.name == "postgresql":
@@ -185,12 +221,28 @@ def record_one(
             )
     if inserted is None:  # a concurrent transaction logged the same key first
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
-    scorebook.log_one(
-        connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
-    )
+    owner = Owner(team, bool(opted_in))
+    scorebook.log_one(connection, ruleset.boards, member_pk, owner, fact, entry.boards)
+    if rescored is not None:
+        if rescored.entries:
+            connection.execute(INSERT_LEDGER, rescored.entries)
+            scorebook.write(connection, boards, {member_pk: owner})
+            entry.boards.clear()  # the rows' points moved under what it had read
+        # What the snapshot derived from the member's past no longer holds.
+        snapshots.discard(connection, [member_pk])
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)
     return Recorded(
-        award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target, restored
+        award,
+        member_pk,
+        entry,
+        fact,
+        inserted[0],
+        ruleset,
+        person,
+        locked_target,
+        restored,
+        late=rescored is not None,
+        rescored=rescored is not None and bool(rescored.entries),
     )
 
 
@@ -286,8 +338,19 @@ def _current_history(
     return cached
 
 
+def _utc(value: datetime | str | None) -> datetime | None:
+    """An instant the lock returned straight from the driver: aware on PostgreSQL,
+    naive UTC text on SQLite."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 def _instant(ts: float) -> datetime:
-    return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
+    """``ts`` as a bound for a query: ``inf`` reads nothing, ``-inf`` everything."""
+    if math.isinf(ts):
+        return FAR_FUTURE if ts > 0 else FAR_PAST
+    return from_timestamp(ts)
 
 
 def same_member(award: Award, action: Action) -> Award:

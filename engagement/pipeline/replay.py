@@ -1,9 +1,10 @@
 """Recomputing the ledger from the action log: the proof that it is a pure function.
 
-Replay folds each member's log in the order it was written (actions and revocations
-interleaved by the member's ``event_seq``) through the same scoring code that
-``record()`` uses.  It reads one member at a time, so memory stays bounded by the
-largest member's history, not by the log.
+Replay folds each member's log in its canonical order (when each action happened,
+see :mod:`engagement.pipeline.rescoring`; revoked actions left out, as if they never
+happened) through the same scoring code that ``record()`` uses.  It reads one
+member at a time, so memory stays bounded by the largest member's history, not by
+the log.
 
 Applying a replay appends ``adjustment`` entries, at most one per action and ruleset
 version (the ledger's unique key).  That is why only the active ruleset can be
@@ -14,7 +15,6 @@ to write.  Going back to older rules means activating them again, as a new versi
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,8 +28,9 @@ from engagement.core.periods import zone
 from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import EngagementError, InvalidInputError
 from engagement.leaderboards import book as scorebook
-from engagement.leaderboards.book import Owner, ScoreChanges
+from engagement.leaderboards.book import ScoreChanges
 from engagement.pipeline import snapshots
+from engagement.pipeline.rescoring import CANONICAL_ORDER
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import lock_order
 from engagement.storage.tables import actions, ledger, members, revocations, rulesets
@@ -76,24 +77,16 @@ def replay_awards(
             pk: name for pk, name in connection.execute(select(members.c.id, members.c.member_id))
         }
     verbs = ruleset.verbs
-    revoked_by_member: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for member_pk, rev_seq, action_seq in connection.execute(
-        select(revocations.c.member_pk, revocations.c.member_seq, actions.c.member_seq)
-        .join(actions, actions.c.id == revocations.c.action_id)
-        .order_by(revocations.c.member_pk, revocations.c.member_seq)
-    ):
-        revoked_by_member[member_pk].append((rev_seq, action_seq))
+    revoked = set(connection.execute(select(revocations.c.action_id)).scalars())
     # yield_per on the statement, not the connection: on the connection it would also
     # apply to the adjustment inserts that follow (a server-side cursor on an INSERT).
     rows = connection.execute(
         select(*_LOG_COLUMNS)
-        .order_by(actions.c.member_pk, actions.c.member_seq)
+        .order_by(actions.c.member_pk, *CANONICAL_ORDER)
         .execution_options(yield_per=5000)
     )
     current_pk: int | None = None
     history = MemberHistory(ruleset)
-    pending: list[tuple[int, int]] = []
-    revoked: set[int] = set()
     member = ""
     version = ruleset.version
     for (
@@ -105,20 +98,22 @@ def replay_awards(
                 continue
             current_pk, member = member_pk, names[member_pk]
             history = MemberHistory(ruleset)
-            pending = list(reversed(revoked_by_member.get(member_pk, ())))
-            revoked = {action_seq for _, action_seq in pending}
-        while pending and pending[-1][0] < seq:
-            history.forget(pending.pop()[1])
         fact = Fact(
             seq, member, verb, at.timestamp(), zone(tz_name), channel, content_id,
             content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
             fingerprint,
         )  # fmt: skip
+        if action_id in revoked:  # as if it never happened (see pipeline.rescoring)
+            fact.points = 0
+            yield ReplayedAward(
+                action_id, member_pk, True, Award(key, member, verb, 0, (), version), fact.ts
+            )
+            continue
         steps = (
             score_and_remember(fact, history, ruleset) if verb in verbs else _retired(fact, history)
         )
         yield ReplayedAward(
-            action_id, member_pk, seq in revoked,
+            action_id, member_pk, False,
             Award(key, member, verb, fact.points, steps, version), fact.ts,
         )  # fmt: skip
 
@@ -224,7 +219,7 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
     if adjustments:
         connection.execute(insert(ledger), adjustments)
     if boards:
-        scorebook.write(connection, boards, _owners(connection, adjusted))
+        scorebook.write(connection, boards, scorebook.owners(connection, adjusted))
     if adjusted:
         # Rescoring changes what later actions of these members see (caps): bumping
         # their counter tells every process that its cached histories are stale.
@@ -234,15 +229,6 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
             .values(event_seq=members.c.event_seq + 1)
         )
     return report
-
-
-def _owners(connection: Connection, pks: set[int]) -> dict[int, Owner]:
-    rows = connection.execute(
-        select(members.c.id, members.c.team, members.c.opted_in).where(
-            members.c.id.in_(sorted(pks))
-        )
-    )
-    return {pk: Owner(team, bool(opted_in)) for pk, team, opted_in in rows}
 
 
 def lock_members(connection: Connection) -> dict[int, str]:

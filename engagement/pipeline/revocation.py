@@ -12,8 +12,10 @@ from engagement.core.limits import ID_LENGTH, REASON_LENGTH, checked
 from engagement.core.scoring import Award
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
-from engagement.pipeline import snapshots
-from engagement.rules.board_clock import BoardClock
+from engagement.leaderboards.book import ScoreChanges
+from engagement.pipeline import rescoring, snapshots
+from engagement.pipeline.rescoring import Place
+from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import active_version
 from engagement.storage.database import insert_if_absent
 from engagement.storage.tables import actions, ledger, members, revocations
@@ -35,7 +37,15 @@ class Revocation:
 
 
 _ACTION = (
-    select(actions.c.id, actions.c.member_pk, members.c.member_id, actions.c.at)
+    select(
+        actions.c.id,
+        actions.c.member_pk,
+        members.c.member_id,
+        actions.c.at,
+        actions.c.member_seq,
+        actions.c.scored_as_of,
+        actions.c.verb,
+    )
     .join(members, members.c.id == actions.c.member_pk)
     .where(actions.c.key == bindparam("key"))
 )
@@ -77,19 +87,20 @@ def marked_revoked(connection: Connection, awards: Sequence[Award]) -> list[Awar
     ]
 
 
-def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) -> Revocation:
+def revoke(connection: Connection, key: str, reason: str, ruleset: Ruleset) -> Revocation:
     """Revoke the action logged under ``key``, inside the caller's transaction.
 
-    Later actions of the member are scored as if the revoked one never happened;
-    earlier awards are left as they were (history is not rewritten).  The action
-    leaves the leaderboards (``boards``) in the same transaction.
+    The member's later actions are re-scored as if the revoked one never happened
+    (``rescore`` entries, see :mod:`engagement.pipeline.rescoring`); earlier ones
+    are left as they were.  The action leaves the leaderboards in the same
+    transaction.
     """
     if not reason or not reason.strip():
         raise InvalidInputError("reason: say why the action is revoked; it is kept for audit")
     found = connection.execute(_ACTION, {"key": key}).first()
     if found is None:
         raise UnknownActionError(f"no action was recorded with key {key!r}")
-    action_id, member_pk, member, at = found
+    action_id, member_pk, member, at, member_seq, scored_as_of, verb = found
     seq = connection.execute(_LOCK, {"pk": member_pk}).scalar_one()
     now = datetime.now(UTC)
     inserted = connection.execute(
@@ -125,7 +136,26 @@ def revoke(connection: Connection, key: str, reason: str, boards: BoardClock) ->
             "created_at": now,
         },
     )
+    boards = ruleset.boards
     scorebook.revoked(connection, boards, member_pk, at.timestamp(), int(net))
+    changes = ScoreChanges(boards)
+    later = rescoring.rescore(
+        connection,
+        ruleset,
+        member_pk,
+        member,
+        start=Place.of(
+            at.timestamp(),
+            key,
+            seq=member_seq,
+            scored_as_of=scored_as_of.timestamp() if scored_as_of is not None else None,
+        ),
+        because=f"an earlier {verb} was revoked",
+        boards=changes,
+    )
+    if later.entries:
+        connection.execute(ledger.insert(), later.entries)
+        scorebook.write(connection, changes, scorebook.owners(connection, [member_pk]))
     # The member's past changed: what their snapshot derived from it no longer holds
     # (the thanked colleague's goes once they are locked: Recognition.after_revocation).
     snapshots.discard(connection, [member_pk])

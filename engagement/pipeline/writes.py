@@ -36,22 +36,28 @@ def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Sessio
     """Log one action and award its points; see :meth:`engagement.Engagement.record`."""
     parsed = parse_action(action, runtime.limits)
     with runtime.unit(session) as (connection, after_commit):
-        recorded = recording.record_one(connection, parsed, runtime.rulesets, runtime.histories)
-        award = recorded.award
-        if award.duplicate:
-            award = revocation.marked_revoked(connection, [award])[0]
-        if recorded.history is not None and recorded.member_pk is not None:
-            after_commit.append(
-                partial(runtime.histories.put, recorded.member_pk, recorded.history)
-            )
+        award, outcome, ruleset = _record_one(runtime, connection, after_commit, parsed)
         if not award.duplicate:
-            outcome = _recognise(runtime, connection, recorded, after_commit)
-            _snapshot(runtime, connection, recorded, outcome)
-            if outcome.awarded:
-                award = replace(award, badges=tuple(outcome.awarded))
-            runtime.announcer.awards(connection, after_commit, [(parsed, award)], recorded.ruleset)
+            runtime.announcer.awards(connection, after_commit, [(parsed, award)], ruleset)
             runtime.announcer.outcome(connection, after_commit, outcome)
     return award
+
+
+def _record_one(
+    runtime: Runtime, connection: Connection, after_commit: list[AfterCommit], action: Action
+) -> tuple[Award, Outcome, Ruleset | None]:
+    """Log, score and recognise one action in the unit; announcing is the caller's."""
+    recorded = recording.record_one(connection, action, runtime.rulesets, runtime.histories)
+    award = recorded.award
+    if award.duplicate:
+        return revocation.marked_revoked(connection, [award])[0], Outcome(), recorded.ruleset
+    if recorded.history is not None and recorded.member_pk is not None:
+        after_commit.append(partial(runtime.histories.put, recorded.member_pk, recorded.history))
+    outcome = _recognise(runtime, connection, recorded, after_commit)
+    _snapshot(runtime, connection, recorded, outcome)
+    if outcome.awarded:
+        award = replace(award, badges=tuple(outcome.awarded))
+    return award, outcome, recorded.ruleset
 
 
 def record_many(
@@ -66,17 +72,35 @@ def record_many(
     parsed = _parse_all(actions, runtime.limits)
     with runtime.unit(session) as (connection, after_commit):
         ruleset = runtime.active(connection)
-        written: list[tuple[Fact, int]] = []
+        written: list[tuple[Fact, int, str]] = []
         kept = batch.Kept()
+        late = Outcome()
+
+        def record_late(action: Action) -> Award:
+            award, outcome, _ = _record_one(runtime, connection, after_commit, action)
+            late.awarded += outcome.awarded
+            late.levels += outcome.levels
+            late.completed += outcome.completed
+            return award
+
         runtime.recognition.lock_batch(connection, ruleset, parsed)
         awards = batch.record_batch(
-            connection, parsed, ruleset, create_members=create_members, written=written, kept=kept
+            connection,
+            parsed,
+            ruleset,
+            create_members=create_members,
+            record_late=record_late,
+            written=written,
+            kept=kept,
         )
         awards, outcome = _recognise_batch(
             runtime, connection, ruleset, awards, written, after_commit, kept.restored
         )
+        outcome.awarded += late.awarded
+        outcome.levels += late.levels
+        outcome.completed += late.completed
         if written:
-            last = {fact.member: fact for fact, _ in written}
+            last = {fact.member: fact for fact, _, _ in written}
             for pk, entry in kept.entries.items():
                 state = outcome.states.get(pk)
                 if state is None or state.member_id not in last:
@@ -101,7 +125,7 @@ def revoke(runtime: Runtime, key: str, reason: str, session: Session | None) -> 
         ruleset = runtime.active(connection)
         recognition = runtime.recognition
         target = recognition.lock_before_revocation(connection, ruleset, key)
-        result = revocation.revoke(connection, key, reason, ruleset.boards)
+        result = revocation.revoke(connection, key, reason, ruleset)
         if not result.duplicate:
             outcome = recognition.after_revocation(
                 connection, ruleset, key, reason, after_commit, locked_target=target
@@ -141,6 +165,8 @@ def _recognise(
         after_commit=after_commit,
         target=recorded.target,
         restored=recorded.restored,
+        late=recorded.late,
+        rescored=recorded.rescored,
     )
 
 
@@ -167,16 +193,16 @@ def _recognise_batch(
     connection: Connection,
     ruleset: Ruleset,
     awards: list[Award],
-    written: list[tuple[Fact, int]],
+    written: list[tuple[Fact, int, str]],
     after_commit: list[AfterCommit],
     restored: Mapping[str, Restored],
 ) -> tuple[list[Award], Outcome]:
-    # New awards come in logging order, the order of ``written``.
-    keys = [award.key for award in awards if not award.duplicate]
+    """Evaluate what the batch's logged actions (``written``, in logging order) earn;
+    the awards with their badges, and the outcome."""
     outcome = runtime.recognition.after_batch(
         connection,
         ruleset,
-        [(fact, action_id, key) for (fact, action_id), key in zip(written, keys, strict=True)],
+        written,
         after_commit,
         restored,
     )

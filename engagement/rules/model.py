@@ -186,6 +186,13 @@ class RuleFile(BaseModel):
     max_text_length: int = Field(
         default=10_000, gt=0, description="Longest text an action may carry, in characters."
     )
+    settle_days: int = Field(
+        default=14,
+        ge=0,
+        le=366,
+        description="How late an action may arrive and still be scored as of its own "
+        "time (the member's later actions re-scored); later ones are scored as of arrival.",
+    )
     verbs: dict[str, VerbSpec] = Field(min_length=1)
     rules: list[dict[str, Any]] = Field(default_factory=list)
     default_locale: LocaleTag = Field(

@@ -70,6 +70,7 @@ def action_row(action: Action, *, member_pk: int, seq: int, tz_name: str) -> dic
         "distinct_own_words": analysis.distinct_own_words,
         "fingerprint": analysis.fingerprint,
         "recorded_at": datetime.now(UTC),
+        "scored_as_of": None,
     }
 
 

@@ -174,6 +174,8 @@ ledger = Table(
         sqlite_where=Column("entry_kind") != "rescore",
         postgresql_where=Column("entry_kind") != "rescore",
     ),
+    # An action's net points (the sum of its entries, rescores too) read by index.
+    Index(None, "action_id"),
     Index(None, "member_pk", "created_at"),
 )
 

@@ -53,7 +53,8 @@ def test_a_cap_with_no_verbs_covers_every_verb(
     for hour in range(2):
         engine.record(make_action(verb="post", at=MONDAY + timedelta(hours=hour)))
     assert engine.ledger.points("alice") == 40
-    assert engine.record(make_action(verb="kudos", target="bob")).points == 0
+    kudos = make_action(verb="kudos", target="bob", at=MONDAY + timedelta(hours=2))
+    assert engine.record(kudos).points == 0
 
 
 def test_revoking_frees_the_cap_for_later_actions(
@@ -65,5 +66,7 @@ def test_revoking_frees_the_cap_for_later_actions(
     engine.record(make_action(at=MONDAY + timedelta(hours=1)))
     engine.record(make_action(at=MONDAY + timedelta(hours=2)))
     engine.revoke(first["key"], "posted by mistake")
+    # The two later shares are re-scored as if the first never happened: 10 each.
+    assert engine.ledger.points("alice") == 20
     after = engine.record(make_action(at=MONDAY + timedelta(hours=3)))
-    assert after.points == 10  # 15 earned net this week, 10 more fit under 25
+    assert after.points == 5  # 20 earned net this week, 5 more fit under 25

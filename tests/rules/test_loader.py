@@ -30,7 +30,7 @@ KNOWN_KINDS = (
 )
 TOP_LEVEL_KEYS = (
     "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
-    "privacy, programme, rules, timezone, verbs, week_start"
+    "privacy, programme, rules, settle_days, timezone, verbs, week_start"
 )
 VERB_KEYS = "content, description, label, points, target, target_is"
 WEEKDAYS = "'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or 'sunday'"

@@ -177,7 +177,7 @@ def test_nesting_up_to_the_limit_is_read() -> None:
     assert problems(nested(MAX_DEPTH)) == [
         f"{SOURCE}:4: x: unknown key; expected one of: analytics, badges, challenges, "
         "default_locale, leaderboards, levels, max_text_length, privacy, programme, rules, "
-        "timezone, verbs, week_start"
+        "settle_days, timezone, verbs, week_start"
     ]
 
 

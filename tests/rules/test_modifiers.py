@@ -49,7 +49,9 @@ def test_a_late_action_counts_its_real_neighbours_in_time(
     engine.record(make_action(at=MONDAY + timedelta(days=7)))  # next week
     engine.record(make_action(at=MONDAY + timedelta(days=1)))
     late = engine.record(make_action(at=MONDAY))  # arrives last, happened first
-    assert late.points == 5  # one other share that week was logged before it
+    assert late.points == 10  # scored in its place: the first share of its week
+    kinds = [(e.entry_kind, e.points) for e in engine.ledger.entries("alice")]
+    assert kinds[-1] == ("rescore", -5)  # the one logged before it is now the second
 
 
 KUDOS = """

@@ -6,6 +6,7 @@
   unique index that leaves out ``rescore`` entries: an action is re-scored each time
   an earlier action of its member arrives late, possibly several times under one
   ruleset version.  Every other kind stays once only.
+- ``ix_engagement_ledger_action_id``: an action's entries, rescores included, by index.
 - ``engagement_actions.scored_as_of``: where an action that arrived after the settle
   window was placed in its member's order (NULL for every action logged so far, which
   were all scored as of their own time).
@@ -31,6 +32,7 @@ TIME = sa.DateTime(timezone=True)
 NOT_RESCORE = sa.column("entry_kind") != "rescore"
 OLD_UNIQUE = "uq_engagement_ledger_action_id_entry_kind_ruleset_version"
 NEW_UNIQUE = "uq_engagement_ledger_once"
+ACTION_INDEX = "ix_engagement_ledger_action_id"
 ENTRY_KINDS = (
     "award, revocation (compensates), adjustment (from a replay), rescore "
     "(an earlier action arrived late) or manual (an administrator's)."
@@ -42,12 +44,19 @@ SCORED_AS_OF = (
 
 
 def upgrade() -> None:
-    op.add_column(
-        "engagement_actions",
-        sa.Column("scored_as_of", TIME, nullable=True, comment=SCORED_AS_OF),
-    )
+    """Idempotent, like revision 0001: a database whose tables already have what this
+    revision adds (its version table dropped by hand) is left as it is."""
+    inspector = sa.inspect(op.get_bind())
+    columns = {column["name"] for column in inspector.get_columns("engagement_actions")}
+    if "scored_as_of" not in columns:
+        op.add_column(
+            "engagement_actions",
+            sa.Column("scored_as_of", TIME, nullable=True, comment=SCORED_AS_OF),
+        )
+    uniques = {u["name"] for u in inspector.get_unique_constraints("engagement_ledger")}
     with op.batch_alter_table("engagement_ledger") as ledger:
-        ledger.drop_constraint(OLD_UNIQUE, type_="unique")
+        if OLD_UNIQUE in uniques:
+            ledger.drop_constraint(OLD_UNIQUE, type_="unique")
         ledger.alter_column(
             "action_id",
             existing_type=ID,
@@ -61,6 +70,11 @@ def upgrade() -> None:
             comment=ENTRY_KINDS,
             existing_comment="award, revocation (compensates) or adjustment (from a replay).",
         )
+    # The unique index no longer serves "an action's entries" (rescores are left
+    # out of it): an action's net points need an index of their own.
+    op.create_index(
+        ACTION_INDEX, "engagement_ledger", ["action_id"], unique=False, if_not_exists=True
+    )
     op.create_index(
         NEW_UNIQUE,
         "engagement_ledger",
@@ -68,6 +82,7 @@ def upgrade() -> None:
         unique=True,
         sqlite_where=NOT_RESCORE,
         postgresql_where=NOT_RESCORE,
+        if_not_exists=True,
     )
 
 
@@ -87,6 +102,7 @@ def downgrade() -> None:
             "0001 cannot hold: keep revision 0002 (or restore a backup from before it)"
         )
     op.drop_index(NEW_UNIQUE, table_name="engagement_ledger")
+    op.drop_index(ACTION_INDEX, table_name="engagement_ledger")
     with op.batch_alter_table("engagement_ledger") as ledger:
         ledger.alter_column(
             "action_id",
