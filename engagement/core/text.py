@@ -163,6 +163,16 @@ def alike(a: int, b: int, needed: int) -> bool:
     return CODE_DIGITS - (x & _LOW_BITS).bit_count() >= needed
 
 
+def echo(fingerprint: str, others: Iterable[str]) -> int:
+    """The most :data:`CODE_DIGITS` digits ``fingerprint``'s code shares with one of
+    ``others`` (other members' comments on the same content); 0 with none.
+
+    Stored with the action when it is logged, so that whether a comment was copied
+    is a fact of the log, compared with each rule's ``template_similarity`` later."""
+    code = template_code(fingerprint)
+    return max((shared_digits(code, template_code(other)) for other in others), default=0)
+
+
 def count_alike(values: Iterable[float], code: int, needed: int, *, first: bool = False) -> int:
     """How many :func:`pack` ``values`` hold a code :func:`alike` ``code`` (with
     ``first``: 1 as soon as one does).  The loop every template question runs over a

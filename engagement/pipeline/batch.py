@@ -31,6 +31,7 @@ from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import snapshots
+from engagement.pipeline.echoes import BatchEchoes
 from engagement.pipeline.kudos import check_targets, colleagues
 from engagement.pipeline.recording import (
     FAR_FUTURE,
@@ -119,6 +120,7 @@ def record_batch(
     people = _reserve_seqs(connection, locked, counts, ruleset)
     kept = kept if kept is not None else Kept()
     histories = _histories(connection, fresh, people, ruleset, kept)
+    echoes = BatchEchoes(connection, (a.content.id for a in fresh if a.content and a.text))
     rows: list[dict[str, Any]] = []
     facts: list[Fact] = []
     awards: dict[str, Award] = {}
@@ -126,6 +128,7 @@ def record_batch(
         person = people[action.member]
         row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
         person.next_seq += 1
+        echoes.measure(row)
         fact = fact_from_row(row, action.member, zone(person.tz_name))
         steps = score_and_remember(fact, histories[action.member], ruleset)
         awards[action.key] = Award(

@@ -35,6 +35,7 @@ from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
 from engagement.pipeline import snapshots
+from engagement.pipeline.echoes import echo_of
 from engagement.pipeline.kudos import check_targets
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
@@ -154,6 +155,7 @@ def record_one(
         locked_target = lock_for_badges(connection, target)
     tz_name = tz_name or ruleset.file.timezone
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
+    row["echo"] = echo_of(connection, row)
     tz = zone(tz_name)
     fact = fact_from_row(row, action.member, tz)
     cached = histories.take(member_pk)

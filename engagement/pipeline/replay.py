@@ -51,6 +51,7 @@ _LOG_COLUMNS = (
     actions.c.own_words,
     actions.c.distinct_own_words,
     actions.c.fingerprint,
+    actions.c.echo,
 )
 
 
@@ -98,7 +99,7 @@ def replay_awards(
     version = ruleset.version
     for (
         action_id, key, member_pk, seq, at, tz_name, verb, channel, content_id, content_kind,
-        topics, target, words, own_words, distinct_own_words, fingerprint,
+        topics, target, words, own_words, distinct_own_words, fingerprint, echo,
     ) in rows:  # fmt: skip
         if member_pk != current_pk:
             if member_pk not in names:
@@ -112,7 +113,7 @@ def replay_awards(
         fact = Fact(
             seq, member, verb, at.timestamp(), zone(tz_name), channel, content_id,
             content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
-            fingerprint,
+            fingerprint, echo=echo or 0,
         )  # fmt: skip
         steps = (
             score_and_remember(fact, history, ruleset) if verb in verbs else _retired(fact, history)
