@@ -47,6 +47,10 @@ class Fact:
     """How many template digits the text shares with the most alike comment another
     member wrote earlier on the same content (:func:`engagement.core.text.echo`),
     measured when the action was logged: a comment copied from a colleague."""
+    reused: bool = False
+    """Set by badge evaluation when the member's state takes the fact: its own words
+    follow the template of an earlier comment of theirs, or a colleague's (the
+    scoring's test, see :class:`engagement.badges.catalogue.TemplateTest`)."""
     returned: tuple[float, ...] = ()
     """For an action thanking a colleague: when that colleague thanked the member
     back (same verb, logged before it, near it in time).  Set by the shell for the

@@ -32,7 +32,7 @@ from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import snapshots
 from engagement.pipeline.echoes import BatchEchoes
-from engagement.pipeline.kudos import check_targets, colleagues
+from engagement.pipeline.kudos import ThanksBack, check_targets, colleagues, reciprocal
 from engagement.pipeline.recording import (
     FAR_FUTURE,
     INSERT_LEDGER,
@@ -99,6 +99,8 @@ def record_batch(
         names |= colleagues(batch, ruleset)  # the colleagues an import thanks are created too
     else:
         check_targets(connection, batch, ruleset)
+        # Thanks scored on the thanks given back lock both colleagues, as record() does.
+        names |= colleagues((a for a in batch if reciprocal(a, ruleset)), ruleset)
     locked = _lock_members(connection, sorted(names), create_members=create_members)
     # Read only now: whoever logs a key for one of these members holds that member's
     # lock while doing so, so every such action has committed and is visible here.
@@ -121,6 +123,9 @@ def record_batch(
     kept = kept if kept is not None else Kept()
     histories = _histories(connection, fresh, people, ruleset, kept)
     echoes = BatchEchoes(connection, (a.content.id for a in fresh if a.content and a.text))
+    thanks = ThanksBack(ruleset)
+    if thanks:
+        thanks.read(connection, (a.member for a in fresh if reciprocal(a, ruleset)))
     rows: list[dict[str, Any]] = []
     facts: list[Fact] = []
     awards: dict[str, Award] = {}
@@ -130,7 +135,11 @@ def record_batch(
         person.next_seq += 1
         echoes.measure(row)
         fact = fact_from_row(row, action.member, zone(person.tz_name))
+        if thanks:
+            thanks.set_returned(fact)
         steps = score_and_remember(fact, histories[action.member], ruleset)
+        if thanks:
+            thanks.add(fact)
         awards[action.key] = Award(
             action.key, action.member, action.verb, fact.points, steps, ruleset.version
         )

@@ -36,7 +36,7 @@ from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner
 from engagement.pipeline import snapshots
 from engagement.pipeline.echoes import echo_of
-from engagement.pipeline.kudos import check_targets
+from engagement.pipeline.kudos import check_targets, read_returned, reciprocal
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
@@ -158,6 +158,7 @@ def record_one(
     row["echo"] = echo_of(connection, row)
     tz = zone(tz_name)
     fact = fact_from_row(row, action.member, tz)
+    read_returned(connection, fact, ruleset)
     cached = histories.take(member_pk)
     restored = None
     if not _current(cached, seq, ruleset):
@@ -191,17 +192,22 @@ def record_one(
         connection, ruleset.boards, member_pk, Owner(team, bool(opted_in)), fact, entry.boards
     )
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)
+    if not ruleset.catalogue.received(action.verb):
+        locked_target = None  # locked for the thanks back only: no badge to evaluate
     return Recorded(
         award, member_pk, entry, fact, inserted[0], ruleset, person, locked_target, restored
     )
 
 
 def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
-    """The colleague whose badges the action can move (kudos received), if any."""
+    """The colleague to lock with the member: one whose badges the action can move
+    (kudos received), or whose thanks back it is scored on; ``None`` if neither."""
     target = action.target
-    if target is None or target == action.member or not ruleset.catalogue.received(action.verb):
+    if target is None or target == action.member:
         return None
-    return target
+    if ruleset.catalogue.received(action.verb) or reciprocal(action, ruleset):
+        return target
+    return None
 
 
 @lru_cache(maxsize=4)

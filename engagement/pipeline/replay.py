@@ -30,6 +30,7 @@ from engagement.exceptions import EngagementError, InvalidInputError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import snapshots
+from engagement.pipeline.kudos import ThanksBack
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import lock_order
 from engagement.storage.tables import actions, ledger, members, revocations, rulesets
@@ -93,6 +94,8 @@ def replay_awards(
     )
     current_pk: int | None = None
     history = MemberHistory(ruleset)
+    thanks: ThanksBack | None = None
+    reciprocal = bool(ThanksBack(ruleset))
     pending: list[tuple[int, int]] = []
     revoked: set[int] = set()
     member = ""
@@ -106,6 +109,7 @@ def replay_awards(
                 continue
             current_pk, member = member_pk, names[member_pk]
             history = MemberHistory(ruleset)
+            thanks = None
             pending = list(reversed(revoked_by_member.get(member_pk, ())))
             revoked = {action_seq for _, action_seq in pending}
         while pending and pending[-1][0] < seq:
@@ -115,6 +119,11 @@ def replay_awards(
             content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
             fingerprint, echo=echo or 0,
         )  # fmt: skip
+        if reciprocal and target is not None and target != member:
+            if thanks is None:  # the thanks the member received, read once
+                thanks = ThanksBack(ruleset)
+                thanks.read(connection, [member])
+            thanks.set_returned(fact, logged_before=action_id)
         steps = (
             score_and_remember(fact, history, ruleset) if verb in verbs else _retired(fact, history)
         )

@@ -60,7 +60,7 @@ class Personalisation(RuleKind[PersonalisationParams]):
     def __init__(self, params: PersonalisationParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.reuse_seconds = parse_duration(params.reuse_window)
-        self._test = PersonalTest(
+        self._test = self.test = PersonalTest(
             PersonalSettings(
                 min_own_words=params.min_own_words,
                 template_window=params.reuse_window,

@@ -102,6 +102,19 @@ class PersonalTest:
         _, values = index.entries(TEMPLATES, fact.ts - seconds, fact.ts + seconds)
         return not count_alike(values, code, self.needed, first=True)
 
+    def reused(self, fact: Fact, index: TimeIndex) -> bool:
+        """Whether ``fact``'s own words (however few) were copied from a colleague or
+        follow the template of a comment in ``index`` within the window around it:
+        the badges' side of the test (:class:`engagement.badges.catalogue.TemplateTest`)."""
+        fingerprint = fact.fingerprint
+        if fingerprint is None:
+            return False
+        if fact.echo >= self.needed:
+            return True
+        seconds = self.seconds
+        _, values = index.entries(TEMPLATES, fact.ts - seconds, fact.ts + seconds)
+        return bool(count_alike(values, template_code(fingerprint), self.needed, first=True))
+
     def remember_in(self, fact: Fact, index: TimeIndex, number: float = 0) -> None:
         """Keep the fact's template code (with ``number``, e.g. its points)."""
         code = self.code(fact)
