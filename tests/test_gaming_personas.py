@@ -24,6 +24,7 @@ GAMERS: dict[str, list[str]] = {
     "plain-volume relayer": ["relayer"],
     "burst": ["burst"],
     "reader bot": ["reader"],
+    "own words copied from a colleague": ["copier"],
     **{f"ring of {n}": members for n, members in RINGS.items()},
 }
 

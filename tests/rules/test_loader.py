@@ -78,6 +78,7 @@ def test_the_shipped_default_file_loads() -> None:
         "share-repeats",
         "read-repeats",
         "kudos-repeats",
+        "kudos-reciprocity",
         "same-content-same-channel",
         "content-mix-80-20",
         "impersonal-weekly-budget",
