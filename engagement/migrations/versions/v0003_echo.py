@@ -26,16 +26,16 @@ def upgrade() -> None:
     # already have both: they are added only where missing.
     columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("engagement_actions")}
     if "echo" not in columns:
-        with op.batch_alter_table("engagement_actions") as batch:
-            batch.add_column(
-                sa.Column(
-                    "echo",
-                    sa.SmallInteger(),
-                    nullable=True,
-                    comment="Template digits shared with the most alike comment another "
-                    "member wrote earlier on the same content (NULL: none).",
-                )
-            )
+        op.add_column(
+            "engagement_actions",
+            sa.Column(
+                "echo",
+                sa.SmallInteger(),
+                nullable=True,
+                comment="Template digits shared with the most alike comment another member "
+                "wrote earlier on the same content (NULL: none).",
+            ),
+        )
     op.create_index(
         TIME_INDEX, "engagement_actions", ["content_id", "at"], unique=False, if_not_exists=True
     )
@@ -43,5 +43,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(TIME_INDEX, table_name="engagement_actions")
-    with op.batch_alter_table("engagement_actions") as batch:
-        batch.drop_column("echo")
+    op.drop_column("engagement_actions", "echo")  # in place, SQLite ≥ 3.35 too
