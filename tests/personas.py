@@ -182,6 +182,23 @@ def ring(members: list[str]) -> list[Action]:
     return log
 
 
+def admirers(members: list[str], colleague: str) -> list[Action]:
+    """Colleagues who thank ``colleague`` once a month for their help, and whom
+    ``colleague`` never thanks back: recognition, not reciprocity."""
+    return [
+        {
+            "key": f"{member}:thanks-{month}",
+            "member": member,
+            "verb": "kudos",
+            "at": _at(4 * month + n, 3, 4),
+            "target": colleague,
+            "text": "Thank you for walking me through the new pricing tool!",
+        }
+        for n, member in enumerate(members)
+        for month in range(3)
+    ]
+
+
 def copier(member: str, source: list[Action]) -> list[Action]:
     """Pastes a colleague's personal comments on the same items, an hour later."""
     log = []

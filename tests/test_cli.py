@@ -87,7 +87,7 @@ def test_validate_accepts_the_default_file(capsys: pytest.CaptureFixture[str]) -
 
     out, err = capsys.readouterr()
     assert (
-        out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)\n"
+        out == f"{DEFAULT_RULES_PATH}: ok (7 verbs, 13 rules, 21 badges, 5 levels, 1 challenges)\n"
     )
     assert err == ""
 
@@ -111,7 +111,7 @@ def test_validate_checks_every_file_and_fails_if_any_is_bad(
 
     out, _ = capsys.readouterr()
     assert out.splitlines() == [
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 13 rules, 21 badges, 5 levels, 1 challenges)",
         *(line.format(path=bad_rules) for line in BAD_RULES_PROBLEMS),
         f"{missing}: <root>: cannot read file: [Errno 2] No such file or directory: '{missing}'",
     ]
@@ -394,7 +394,7 @@ def test_the_console_script_runs(bad_rules: Path) -> None:
     )
     assert (ok.returncode, ok.stdout, ok.stderr) == (
         0,
-        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 12 rules, 21 badges, 5 levels, 1 challenges)\n",
+        f"{DEFAULT_RULES_PATH}: ok (7 verbs, 13 rules, 21 badges, 5 levels, 1 challenges)\n",
         "",
     )
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engagement.badges.criteria import CriterionKind, Vocabulary
 from engagement.badges.i18n import pick
 from engagement.core.facts import Fact
 from engagement.core.periods import CalendarUnit
+from engagement.core.timeindex import TimeIndex
 
 SHIPPED_TIER_IMAGES = frozenset({"bronze", "silver", "gold", "platinum"})
 """Tiers with a shipped SVG (``engagement/badges/images/<tier>.svg``)."""
@@ -110,6 +111,25 @@ class Level:
     name: str | Mapping[str, str]
 
 
+class TemplateTest(Protocol):
+    """The scoring's template test (the personal-words rule's), for badges: a
+    ``personalised: true`` criterion must not count a templated or copied comment
+    that scoring refused.  A protocol, so that badges import nothing of the rules."""
+
+    def reused(self, fact: Fact, index: TimeIndex) -> bool:
+        """Whether ``fact``'s own words were copied from a colleague or follow the
+        template of a comment in ``index`` near it in time."""
+        ...
+
+    def remember_in(self, fact: Fact, index: TimeIndex, number: float = 0) -> None:
+        """Keep ``fact``'s template in ``index``, if it has one."""
+        ...
+
+    def pairs(self, fact: Fact, number: float = 0) -> tuple[tuple[str, float], ...]:
+        """What :meth:`remember_in` keeps, as ``(key, value)`` pairs."""
+        ...
+
+
 @dataclass(slots=True)
 class Catalogue:
     """Every goal of a ruleset, with per-verb lookups precomputed."""
@@ -119,6 +139,8 @@ class Catalogue:
     levels: tuple[Level, ...]
     default_locale: str
     words: Vocabulary
+    templates: TemplateTest | None = None
+    """The scoring's template test, when the rule file has a personal-words rule."""
     by_id: dict[str, Badge] = field(init=False)
     _moving: dict[tuple[str, str], tuple[Goal, ...]] = field(init=False, default_factory=dict)
 
@@ -136,6 +158,16 @@ class Catalogue:
     def received(self, verb: str) -> tuple[Goal, ...]:
         """Goals measured on actions aimed at the member (kudos) that ``verb`` can move."""
         return self._moved_by("received", verb)
+
+    def given(self, verb: str) -> tuple[Goal, ...]:
+        """Goals measured on what the member received that also index what they give
+        with ``verb`` (thanks given back)."""
+        found = self._moving.get(("given", verb))
+        if found is None:
+            found = self._moving[("given", verb)] = tuple(
+                g for g in self._moved_by("received", verb) if g.criterion.reads_given
+            )
+        return found
 
     def _moved_by(self, reads: str, verb: str) -> tuple[Goal, ...]:
         found = self._moving.get((reads, verb))

@@ -44,7 +44,8 @@ class FactFilter(BaseModel):
     )
     personalised: bool | None = Field(
         default=None,
-        description="Only actions in the member's own words (true) or without them (false).",
+        description="Only actions in the member's own words (true) or without them (false); "
+        "a templated or copied comment is not in the member's own words, as in scoring.",
     )
     min_own_words: int = Field(
         default=4, ge=1, strict=True, description="Distinct own words that make a personal text."
@@ -112,8 +113,9 @@ class Matcher:
         return self._personalised is None or self._personalised == self.personal(fact)
 
     def personal(self, fact: Fact) -> bool:
-        """Whether the action's text has enough of the member's own words."""
-        return fact.distinct_own_words >= self._min_own_words
+        """Whether the action's text has enough of the member's own words, neither
+        copied nor a template (:attr:`Fact.reused`, the scoring's test)."""
+        return fact.distinct_own_words >= self._min_own_words and not fact.reused
 
 
 P = TypeVar("P", bound=CriterionParams)
@@ -143,6 +145,17 @@ class CriterionKind(ABC, Generic[P]):
     def could_change(self, verb: str) -> bool:
         """Whether an action with ``verb`` can move this criterion (cheap pre-filter)."""
         return self.counts.verbs is None or verb in self.counts.verbs
+
+    @property
+    def reads_given(self) -> bool:
+        """Whether a criterion that reads what the member ``received`` also indexes what
+        they gave (:meth:`given`): thanks given back, for kudos received."""
+        return False
+
+    def given(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        """``(key, value)`` pairs to index for one of the member's own facts that passed
+        :meth:`counts`, when :attr:`reads_given`."""
+        return ()
 
     @abstractmethod
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:

@@ -26,6 +26,7 @@ from engagement.badges.criteria import (
 )
 from engagement.core.facts import Fact
 from engagement.core.periods import parse_duration
+from engagement.core.reciprocity import Reciprocity, ReciprocitySettings
 from engagement.core.timeindex import TimeIndex
 
 _ONE: tuple[tuple[Hashable, float], ...] = ((None, 1.0),)
@@ -268,6 +269,15 @@ class Points(CriterionKind[CriterionParams]):
         return f"{n} points de plus" if lang == "fr" else f"{n} more {_plural(n, 'point')}"
 
 
+class ThanksBackSettings(ReciprocitySettings):
+    weight: float = Field(
+        ge=0,
+        le=1,
+        description="What a colleague (or their kudos) counts for when the member thanks "
+        "them back most of the time (0-1).",
+    )
+
+
 class KudosParams(CriterionParams):
     verbs: list[str] | None = Field(
         default_factory=lambda: ["kudos"], description="Verbs that thank a colleague."
@@ -277,6 +287,11 @@ class KudosParams(CriterionParams):
     )
     window: str = Field(
         default="30d", description="Kudos from the same colleague within this count once."
+    )
+    thanked_back: ThanksBackSettings | None = Field(
+        default=None,
+        description="Count less the kudos of a colleague the member mostly thanks back "
+        "(the test of the reciprocity rule kind); every colleague counts fully if omitted.",
     )
 
     @field_validator("window")
@@ -288,7 +303,15 @@ class KudosParams(CriterionParams):
 
 class KudosReceived(CriterionKind[KudosParams]):
     """Kudos colleagues gave the member: self-kudos never count, and kudos from the
-    same colleague within ``window`` count once, so two friends cannot farm it."""
+    same colleague within ``window`` count once, so two friends cannot farm it.
+
+    With ``thanked_back``, recognition is told from reciprocity: kudos from a colleague
+    the member thanked back most of the time around them (the test of
+    :mod:`engagement.core.reciprocity`, as scoring applies it) count for ``weight``, and
+    a colleague all of whose kudos are such counts for ``weight`` among the distinct
+    givers.  The member's own thanks are indexed too (:meth:`given`), under
+    ``("back", colleague)``.
+    """
 
     kind = "kudos_received"
     Params = KudosParams
@@ -297,26 +320,55 @@ class KudosReceived(CriterionKind[KudosParams]):
     def __init__(self, params: KudosParams, clock: Any) -> None:
         super().__init__(params, clock)
         self._window = parse_duration(params.window)
+        back = params.thanked_back
+        self._back = Reciprocity(back) if back is not None else None
+        self._weight = back.weight if back is not None else 1.0
+
+    @property
+    def reads_given(self) -> bool:
+        return self._back is not None
 
     def remember(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
         if fact.target is None or fact.member == fact.target:
             return ()
         return ((fact.member, 1.0),)
 
+    def given(self, fact: Fact) -> Iterable[tuple[Hashable, float]]:
+        if self._back is None or fact.target is None or fact.member == fact.target:
+            return ()
+        return ((("back", fact.target), 1.0),)
+
     def moved(self, index: TimeIndex, fact: Fact, start: float, end: float) -> bool:
+        if self._back is not None:
+            return True  # a colleague's weight may rise with any of their kudos
         return not self.params.distinct_givers or _first_in_span(self, index, fact, start, end)
 
     def measure(self, index: TimeIndex, start: float, end: float) -> Measure:
+        givers = [key for key in index.all_keys() if isinstance(key, str)]
         if self.params.distinct_givers:
-            return Measure(sum(1 for giver in index.all_keys() if index.count(giver, start, end)))
-        total = 0
-        for giver in index.all_keys():
+            total = 0.0
+            for giver in givers:
+                times = index.times(giver, start, end)
+                if times:
+                    returned = all(self._returned(index, giver, ts) for ts in times)
+                    total += self._weight if returned else 1.0
+            return Measure(round(total, 6))
+        counted = 0.0
+        for giver in givers:
             last = -math.inf
             for ts in index.times(giver, start, end):
                 if ts - last >= self._window:
-                    total += 1
+                    counted += self._weight if self._returned(index, giver, ts) else 1.0
                     last = ts
-        return Measure(total)
+        return Measure(round(counted, 6))
+
+    def _returned(self, index: TimeIndex, giver: str, ts: float) -> bool:
+        """Whether the member thanked ``giver`` back most of the time around ``ts``."""
+        back = self._back
+        if back is None:
+            return False
+        low, high = ts - back.seconds, ts + back.seconds
+        return back.mutual(index.count(giver, low, high), index.count(("back", giver), low, high))
 
     def hint(self, measure: Measure, target: float, words: Vocabulary, lang: str) -> str:
         n = _remaining(measure, target)

@@ -13,7 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engagement.badges.catalogue import Badge, Catalogue, Challenge, Level, build_tiers, day_start
+from engagement.badges.catalogue import (
+    Badge,
+    Catalogue,
+    Challenge,
+    Level,
+    TemplateTest,
+    build_tiers,
+    day_start,
+)
 from engagement.badges.criteria import (
     CriterionKindRegistry,
     CriterionParams,
@@ -189,6 +197,7 @@ def build_catalogue(
     timezone: str,
     default_locale: str,
     labels: Mapping[str, str],
+    templates: TemplateTest | None = None,
 ) -> Catalogue:
     """Compile the checked sections; dates are read in the programme's time zone."""
     tz = zone(timezone)
@@ -237,4 +246,5 @@ def build_catalogue(
         tuple(Level(n, level.points, level.name) for n, level in enumerate(levels, start=1)),
         default_locale,
         Vocabulary(dict(labels)),
+        templates,
     )

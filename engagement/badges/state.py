@@ -15,6 +15,9 @@ from engagement.badges.catalogue import Catalogue, Goal
 from engagement.core.facts import Fact
 from engagement.core.timeindex import TimeIndex
 
+TEMPLATES = "templates"
+"""The state's index of the member's comment templates (no goal key looks like it)."""
+
 AwardKey = tuple[str, str, str]
 """``(badge id, tier, period key)``."""
 
@@ -73,13 +76,35 @@ class MemberState:
     def add_own(self, fact: Fact) -> None:
         self.own[fact.seq] = fact
         self.points += fact.points
+        templates = self.catalogue.templates
+        if templates is not None and fact.fingerprint is not None:
+            # Decided once, against the comments logged before it, as scoring did;
+            # kept on the fact so that forgetting it undoes exactly what was done.
+            index = self.index(TEMPLATES)
+            fact.reused = templates.reused(fact, index)
+            templates.remember_in(fact, index)
         self._index(fact, self.catalogue.own(fact.verb))
+        for goal in self.catalogue.given(fact.verb):
+            if goal.criterion.counts(fact):
+                index = self.index(goal.key)
+                for key, value in goal.criterion.given(fact):
+                    index.add(key, fact.ts, value)
 
     def remove_own(self, seq: int) -> Fact | None:
         fact = self.own.pop(seq, None)
         if fact is not None:
             self.points -= fact.points
+            templates = self.catalogue.templates
+            if templates is not None and fact.fingerprint is not None:
+                index = self.index(TEMPLATES)
+                for name, number in templates.pairs(fact):
+                    index.remove(name, fact.ts, number)
             self._forget(fact, self.catalogue.own(fact.verb))
+            for goal in self.catalogue.given(fact.verb):
+                if goal.criterion.counts(fact):
+                    index = self.index(goal.key)
+                    for key, value in goal.criterion.given(fact):
+                        index.remove(key, fact.ts, value)
         return fact
 
     def add_received(self, fact: Fact) -> None:

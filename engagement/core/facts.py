@@ -43,6 +43,18 @@ class Fact:
     distinct_own_words: int = 0
     fingerprint: str | None = None
     points: int = 0
+    echo: int = 0
+    """How many template digits the text shares with the most alike comment another
+    member wrote earlier on the same content (:func:`engagement.core.text.echo`),
+    measured when the action was logged: a comment copied from a colleague."""
+    reused: bool = False
+    """Set by badge evaluation when the member's state takes the fact: its own words
+    follow the template of an earlier comment of theirs, or a colleague's (the
+    scoring's test, see :class:`engagement.badges.catalogue.TemplateTest`)."""
+    returned: tuple[float, ...] = ()
+    """For an action thanking a colleague: when that colleague thanked the member
+    back (same verb, logged before it, near it in time).  Set by the shell for the
+    action being scored only; facts read back as history leave it empty."""
     _local_day: date | None = field(default=None, repr=False, compare=False)
     _calendar: tuple[int, Mapping[str, tuple[float, float]]] | None = field(
         default=None, repr=False, compare=False

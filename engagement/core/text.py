@@ -35,6 +35,7 @@ import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TELLING_LENGTH = 5
 _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
@@ -161,6 +162,29 @@ def alike(a: int, b: int, needed: int) -> bool:
     x |= x >> 1
     x |= x >> 2
     return CODE_DIGITS - (x & _LOW_BITS).bit_count() >= needed
+
+
+def echo(fingerprint: str, others: Iterable[str]) -> int:
+    """The most :data:`CODE_DIGITS` digits ``fingerprint``'s code shares with one of
+    ``others`` (other members' comments on the same content); 0 with none.
+
+    Stored with the action when it is logged, so that whether a comment was copied
+    is a fact of the log, compared with each rule's ``template_similarity`` later."""
+    code = template_code(fingerprint)
+    low_bits = _LOW_BITS
+    fewest = CODE_DIGITS
+    for other in others:
+        x = code ^ _code_of(other)
+        x |= x >> 1
+        x |= x >> 2
+        fewest = min(fewest, (x & low_bits).bit_count())
+    return CODE_DIGITS - fewest
+
+
+@lru_cache(maxsize=16384)
+def _code_of(fingerprint: str) -> int:
+    """:func:`template_code`, kept: an item's comments are compared again and again."""
+    return template_code(fingerprint)
 
 
 def count_alike(values: Iterable[float], code: int, needed: int, *, first: bool = False) -> int:

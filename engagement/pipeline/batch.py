@@ -31,7 +31,8 @@ from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import rescoring, snapshots
-from engagement.pipeline.kudos import check_targets, colleagues
+from engagement.pipeline.echoes import BatchEchoes
+from engagement.pipeline.kudos import ThanksBack, check_targets, colleagues, reciprocal
 from engagement.pipeline.recording import (
     FAR_FUTURE,
     INSERT_LEDGER,
@@ -105,6 +106,8 @@ def record_batch(
         names |= colleagues(batch, ruleset)  # the colleagues an import thanks are created too
     else:
         check_targets(connection, batch, ruleset)
+        # Thanks scored on the thanks given back lock both colleagues, as record() does.
+        names |= colleagues((a for a in batch if reciprocal(a, ruleset)), ruleset)
     locked = _lock_members(connection, sorted(names), create_members=create_members)
     # Read only now: whoever logs a key for one of these members holds that member's
     # lock while doing so, so every such action has committed and is visible here.
@@ -135,6 +138,10 @@ def record_batch(
     people = _reserve_seqs(connection, locked, counts, ruleset)
     kept = kept if kept is not None else Kept()
     histories = _histories(connection, fresh, people, ruleset, kept)
+    echoes = BatchEchoes(connection, (a.content.id for a in fresh if a.content and a.text))
+    thanks = ThanksBack(ruleset)
+    if thanks:
+        thanks.read(connection, (a.member for a in fresh if reciprocal(a, ruleset)))
     rows: list[dict[str, Any]] = []
     facts: list[Fact] = []
     awards: dict[str, Award] = {}
@@ -142,12 +149,17 @@ def record_batch(
         person = people[action.member]
         row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
         person.next_seq += 1
+        echoes.measure(row)
         fact = fact_from_row(row, action.member, zone(person.tz_name))
+        if thanks:
+            thanks.set_returned(fact)
         steps = score_and_remember(fact, histories[action.member], ruleset)
         scored_as_of = arrivals[action.key].scored_as_of
         if scored_as_of is not None:
             row["scored_as_of"] = scored_as_of
             steps = (*steps, rescoring.deferred_step(ruleset, scored_as_of))
+        if thanks:
+            thanks.add(fact)
         awards[action.key] = Award(
             action.key, action.member, action.verb, fact.points, steps, ruleset.version
         )

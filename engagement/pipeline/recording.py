@@ -36,7 +36,8 @@ from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import rescoring, snapshots
-from engagement.pipeline.kudos import check_targets
+from engagement.pipeline.echoes import echo_of
+from engagement.pipeline.kudos import check_targets, read_returned, reciprocal
 from engagement.pipeline.rescoring import Place, Rescored
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
@@ -167,8 +168,10 @@ def record_one(
         locked_target = lock_for_badges(connection, target)
     tz_name = tz_name or ruleset.file.timezone
     row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
+    row["echo"] = echo_of(connection, row)
     tz = zone(tz_name)
     fact = fact_from_row(row, action.member, tz)
+    read_returned(connection, fact, ruleset)
     cached = histories.take(member_pk)
     restored = None
     placed = rescoring.arrival(connection, ruleset, member_pk, row["at"], action.key, _utc(latest))
@@ -231,6 +234,8 @@ def record_one(
         # What the snapshot derived from the member's past no longer holds.
         snapshots.discard(connection, [member_pk])
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)
+    if not ruleset.catalogue.received(action.verb):
+        locked_target = None  # locked for the thanks back only: no badge to evaluate
     return Recorded(
         award,
         member_pk,
@@ -247,11 +252,14 @@ def record_one(
 
 
 def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
-    """The colleague whose badges the action can move (kudos received), if any."""
+    """The colleague to lock with the member: one whose badges the action can move
+    (kudos received), or whose thanks back it is scored on; ``None`` if neither."""
     target = action.target
-    if target is None or target == action.member or not ruleset.catalogue.received(action.verb):
+    if target is None or target == action.member:
         return None
-    return target
+    if ruleset.catalogue.received(action.verb) or reciprocal(action, ruleset):
+        return target
+    return None
 
 
 @lru_cache(maxsize=4)

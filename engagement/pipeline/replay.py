@@ -30,6 +30,7 @@ from engagement.exceptions import EngagementError, InvalidInputError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import ScoreChanges
 from engagement.pipeline import snapshots
+from engagement.pipeline.kudos import ThanksBack
 from engagement.pipeline.rescoring import CANONICAL_ORDER
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import lock_order
@@ -52,6 +53,7 @@ _LOG_COLUMNS = (
     actions.c.own_words,
     actions.c.distinct_own_words,
     actions.c.fingerprint,
+    actions.c.echo,
 )
 
 
@@ -87,21 +89,24 @@ def replay_awards(
     )
     current_pk: int | None = None
     history = MemberHistory(ruleset)
+    thanks: ThanksBack | None = None
+    reciprocal = bool(ThanksBack(ruleset))
     member = ""
     version = ruleset.version
     for (
         action_id, key, member_pk, seq, at, tz_name, verb, channel, content_id, content_kind,
-        topics, target, words, own_words, distinct_own_words, fingerprint,
+        topics, target, words, own_words, distinct_own_words, fingerprint, echo,
     ) in rows:  # fmt: skip
         if member_pk != current_pk:
             if member_pk not in names:
                 continue
             current_pk, member = member_pk, names[member_pk]
             history = MemberHistory(ruleset)
+            thanks = None
         fact = Fact(
             seq, member, verb, at.timestamp(), zone(tz_name), channel, content_id,
             content_kind, tuple(topics or ()), target, words, own_words, distinct_own_words,
-            fingerprint,
+            fingerprint, echo=echo or 0,
         )  # fmt: skip
         if action_id in revoked:  # as if it never happened (see pipeline.rescoring)
             fact.points = 0
@@ -109,6 +114,11 @@ def replay_awards(
                 action_id, member_pk, True, Award(key, member, verb, 0, (), version), fact.ts
             )
             continue
+        if reciprocal and target is not None and target != member:
+            if thanks is None:  # the thanks the member received, read once
+                thanks = ThanksBack(ruleset)
+                thanks.read(connection, [member])
+            thanks.set_returned(fact, logged_before=action_id)
         steps = (
             score_and_remember(fact, history, ruleset) if verb in verbs else _retired(fact, history)
         )

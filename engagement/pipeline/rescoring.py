@@ -41,6 +41,7 @@ from engagement.core.history import MemberHistory
 from engagement.core.periods import from_timestamp, zone
 from engagement.core.scoring import score_and_remember
 from engagement.leaderboards.book import ScoreChanges
+from engagement.pipeline.kudos import ThanksBack
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, ledger
@@ -284,6 +285,7 @@ def rescore(
     history = MemberHistory(ruleset)
     result = Rescored(history, since, contents)
     now = datetime.now(UTC)
+    thanks: ThanksBack | None = None
     for place, fact, row in log:
         if row is None:
             result.steps = score_and_remember(fact, history, ruleset)
@@ -291,6 +293,11 @@ def rescore(
         if place < start or row.scored_under != version or fact.verb not in verbs:
             history.add(fact)  # its points stand: as logged, or under older rules
             continue
+        if fact.target is not None and fact.target != member_id:
+            if thanks is None:  # the thanks back, as replay reads them
+                thanks = ThanksBack(ruleset)
+                thanks.read(connection, [member_id])
+            thanks.set_returned(fact, logged_before=row.id)
         before = fact.points
         steps = score_and_remember(fact, history, ruleset)
         after = int(fact.points)

@@ -45,10 +45,11 @@ from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, member_snapshots, members
 
-FORMAT = 4_100 + marshal.version
+FORMAT = 4_200 + marshal.version
 """The payload's layout (ours, and marshal's own version): another format is ignored.
 4_000: each index packed on its own, held awards kept; 4_100: the personal-words rule
-keeps template codes, not fingerprints, in its index."""
+keeps template codes, not fingerprints, in its index; 4_200: badge states keep the
+member's comment templates, and kudos received index the thanks given back."""
 EVERY = 16
 """Default number of a member's actions between two snapshots: at most this many
 actions are read and re-indexed on top of a snapshot."""

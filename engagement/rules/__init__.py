@@ -13,6 +13,7 @@ from engagement.rules.kinds import Phase, RuleKind, RuleKindRegistry, RuleParams
 from engagement.rules.loader import load_ruleset, load_ruleset_file
 from engagement.rules.model import RuleFile, VerbSpec
 from engagement.rules.modifiers import ContentMix, DiminishingReturns, OncePerContent
+from engagement.rules.reciprocity import ThanksReturned
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.schema import ruleset_json_schema
 
@@ -24,6 +25,7 @@ BUILTIN_RULE_KINDS: tuple[type[RuleKind], ...] = (  # type: ignore[type-arg]
     ContentMix,
     Cap,
     ImpersonalBudget,
+    ThanksReturned,
 )
 
 DEFAULT_RULES_PATH = Path(str(files(__package__).joinpath("default.yaml")))

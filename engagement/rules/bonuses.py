@@ -60,7 +60,7 @@ class Personalisation(RuleKind[PersonalisationParams]):
     def __init__(self, params: PersonalisationParams, clock: Clock) -> None:
         super().__init__(params, clock)
         self.reuse_seconds = parse_duration(params.reuse_window)
-        self._test = PersonalTest(
+        self._test = self.test = PersonalTest(
             PersonalSettings(
                 min_own_words=params.min_own_words,
                 template_window=params.reuse_window,
@@ -73,6 +73,13 @@ class Personalisation(RuleKind[PersonalisationParams]):
         self._min_own_words = params.min_own_words
         self._no_words = Step(self.id, "add", 0, "personal words (none: add your own to earn more)")
         self._too_few = f"; {params.min_own_words} needed)"
+        self._copied = Step(
+            self.id,
+            "add",
+            0,
+            "personal words: copied from a colleague's comment on this item",
+            read_only({"copied": True}),
+        )
         self._window = params.reuse_window
         self._steps = StepCache()
 
@@ -96,6 +103,8 @@ class Personalisation(RuleKind[PersonalisationParams]):
             return self._no_words
         if distinct < self._min_own_words:
             outcome = distinct
+        elif self._test.copied(fact):
+            return self._copied
         else:
             code = self._test.code(fact)
             outcome = -self._test.alike(index, code, fact.ts) if code is not None else 0

@@ -28,6 +28,7 @@ from engagement.badges.kinds import default_criteria
 from engagement.badges.loading import build_catalogue, check_goals, check_levels
 from engagement.core.periods import Clock
 from engagement.exceptions import InvalidInputError, Problem, RuleFileError
+from engagement.rules.bonuses import Personalisation
 from engagement.rules.kinds import RuleKindRegistry, RuleParams
 from engagement.rules.limits import MAX_BYTES, EventGuard, check_characters, decode, too_large
 from engagement.rules.model import RuleFile, VerbSpec
@@ -111,6 +112,8 @@ def load_ruleset(
         timezone=file.timezone,
         default_locale=file.default_locale,
         labels={name: verb.label or name for name, verb in file.verbs.items()},
+        # Badges that count personal comments use the scoring's template test.
+        templates=next((rule.test for rule in rules if isinstance(rule, Personalisation)), None),
     )
     digest = hashlib.sha256(text.encode()).hexdigest()
     return Ruleset(file, rules, text=text, content_hash=digest, catalogue=catalogue)

@@ -1,8 +1,10 @@
 """What counts as the member's own words: the test several rules share.
 
 An action is *personal* when its text has enough distinct words of the member's own
-(``min_own_words``) and is not a template: its own words do not follow the same
-template as another comment of the member's within ``template_window`` (see
+(``min_own_words``), was not copied from a colleague (its ``echo``: the template of
+another member's earlier comment on the same content), and is not a template: its
+own words do not follow the same template as another comment of the member's within
+``template_window`` (see
 :mod:`engagement.core.text`: numbers, hashtags, mentions, links and the content's
 topic words are ignored, and small edits keep most of the signature).
 
@@ -68,11 +70,21 @@ class PersonalTest:
         self.needed = digits_needed(settings.template_similarity)
 
     def code(self, fact: Fact) -> int | None:
-        """The fact's template code, if it has enough own words to be personal."""
+        """The fact's template code, if it has enough own words to be personal and
+        was not copied from another member's comment on the same content."""
         fingerprint = fact.fingerprint
-        if fingerprint is None or fact.distinct_own_words < self.min_own_words:
+        if (
+            fingerprint is None
+            or fact.distinct_own_words < self.min_own_words
+            or fact.echo >= self.needed
+        ):
             return None
         return template_code(fingerprint)
+
+    def copied(self, fact: Fact) -> bool:
+        """Whether the fact's own words follow the template of a comment another member
+        wrote earlier on the same content (see :mod:`engagement.pipeline.echoes`)."""
+        return fact.fingerprint is not None and fact.echo >= self.needed
 
     def alike(self, index: TimeIndex, code: int, ts: float) -> int:
         """Comments in ``index`` within the window around ``ts`` that follow ``code``'s
@@ -89,6 +101,19 @@ class PersonalTest:
         seconds = self.seconds
         _, values = index.entries(TEMPLATES, fact.ts - seconds, fact.ts + seconds)
         return not count_alike(values, code, self.needed, first=True)
+
+    def reused(self, fact: Fact, index: TimeIndex) -> bool:
+        """Whether ``fact``'s own words (however few) were copied from a colleague or
+        follow the template of a comment in ``index`` within the window around it:
+        the badges' side of the test (:class:`engagement.badges.catalogue.TemplateTest`)."""
+        fingerprint = fact.fingerprint
+        if fingerprint is None:
+            return False
+        if fact.echo >= self.needed:
+            return True
+        seconds = self.seconds
+        _, values = index.entries(TEMPLATES, fact.ts - seconds, fact.ts + seconds)
+        return bool(count_alike(values, template_code(fingerprint), self.needed, first=True))
 
     def remember_in(self, fact: Fact, index: TimeIndex, number: float = 0) -> None:
         """Keep the fact's template code (with ``number``, e.g. its points)."""

@@ -37,13 +37,17 @@ HISTORY_COLUMNS = (
     actions.c.own_words,
     actions.c.distinct_own_words,
     actions.c.fingerprint,
+    actions.c.echo,
     NET_POINTS.label("points"),
 )
 NOT_REVOKED = ~exists().where(revocations.c.action_id == actions.c.id)
 
 
 def action_row(action: Action, *, member_pk: int, seq: int, tz_name: str) -> dict[str, Any]:
-    """The log row for ``action``, with its text analysis computed once for good."""
+    """The log row for ``action``, with its text analysis computed once for good.
+
+    Its ``echo`` is left ``None``: it takes a read of other members' actions, which
+    the writer does (:func:`engagement.pipeline.echoes.echo_of`)."""
     content = action.content
     analysis = (
         analyse(action.text, content.suggested_text, content.topics)
@@ -69,6 +73,7 @@ def action_row(action: Action, *, member_pk: int, seq: int, tz_name: str) -> dic
         "own_words": analysis.own_words,
         "distinct_own_words": analysis.distinct_own_words,
         "fingerprint": analysis.fingerprint,
+        "echo": None,
         "recorded_at": datetime.now(UTC),
         "scored_as_of": None,
     }
@@ -91,4 +96,5 @@ def fact_from_row(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:
         own_words=row["own_words"],
         distinct_own_words=row["distinct_own_words"],
         fingerprint=row["fingerprint"],
+        echo=row["echo"] or 0,
     )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -118,6 +119,12 @@ actions = Table(
     Column("own_words", Integer, nullable=False, default=0),
     Column("distinct_own_words", Integer, nullable=False, default=0),
     Column("fingerprint", String(16), comment="Hash of the member's own words."),
+    Column(
+        "echo",
+        SmallInteger,
+        comment="Template digits shared with the most alike comment another member wrote "
+        "earlier on the same content (NULL: none).",
+    ),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column(
         "scored_as_of",
@@ -129,6 +136,7 @@ actions = Table(
     Index(None, "member_pk", "at"),
     Index(None, "member_pk", "content_id"),
     Index(None, "target", "verb"),
+    Index(None, "content_id", "at"),
 )
 
 revocations = Table(

@@ -265,3 +265,91 @@ badges:
     assert first.badges == ()
     assert sorted(b.badge for b in tie.badges) == ["pair", "polyglot"]
     assert third.badges == ()
+
+
+PERSONALISED_WITH_TEMPLATES = """
+rules:
+  - {id: personal-words, kind: personalisation, verbs: [share], max_points: 15}
+badges:
+  - id: storyteller
+    name: Storyteller
+    criteria: {kind: count, verbs: [share], personalised: true}
+    target: 3
+"""
+TEMPLATE = "Really insightful piece, everyone planning budgets should read this #{tag} @{n}"
+OWN = (
+    "Our warehouse crew tried exactly this approach during spring inventory",
+    "Fascinating numbers, although smaller suppliers probably struggle differently",
+    "Reminds me why mentoring apprentices matters beyond quarterly targets",
+)
+
+
+def test_personalised_badges_do_not_count_what_scoring_calls_a_template(badge_engine, share):
+    """Scoring gives a templated comment +0 personal words; `personalised: true` must
+    not count it either, whatever its number of own words."""
+    engine = badge_engine(PERSONALISED_WITH_TEMPLATES)
+    spun = [
+        engine.record(share(hours=h, text=TEMPLATE.format(tag=tag, n=h)))
+        for h, tag in enumerate(("ai", "cloud", "hiring", "events"))
+    ]
+    assert all(a.badges == () for a in spun)
+    assert ["same template" in a.summary for a in spun] == [False, True, True, True]
+
+    own = [engine.record(share(hours=10 + h, text=text)) for h, text in enumerate(OWN)]
+    assert [[b.badge for b in a.badges] for a in own] == [[], ["storyteller"], []]
+
+
+def test_personalised_badges_do_not_count_a_comment_copied_from_a_colleague(badge_engine, share):
+    engine = badge_engine(PERSONALISED_WITH_TEMPLATES)
+    item = {"id": "c-shared", "kind": "industry", "topics": ["ai"]}
+    engine.record(share("bob", text=OWN[0], content=item))
+    copied = engine.record(share(hours=1, text=OWN[0], content=item))
+    own = [engine.record(share(hours=2 + h, text=text)) for h, text in enumerate(OWN[1:])]
+
+    assert "copied from a colleague" in copied.summary
+    assert all(a.badges == () for a in [copied, *own])
+    assert engine.badges.earned("alice") == []
+
+
+APPRECIATED_NOT_RECIPROCATED = """
+badges:
+  - id: appreciated
+    name: Appreciated
+    criteria:
+      kind: kudos_received
+      thanked_back: {window: 30d, min_returned: 2, mostly: 0.5, weight: 0.3}
+    target: 3
+"""
+
+
+def appreciated(engine, member: str) -> float:
+    return next(p.current for p in engine.badges.progress(member) if p.badge == "appreciated")
+
+
+def test_kudos_from_colleagues_the_member_mostly_thanks_back_count_less(badge_engine, share):
+    """alice thanks bob and carol back every day: each of them counts 0.3; dave, whom
+    she never thanks, counts 1."""
+    engine = badge_engine(APPRECIATED_NOT_RECIPROCATED)
+    for day in range(3):
+        for colleague in ("bob", "carol"):
+            engine.record(share(colleague, 24 * day, verb="kudos", target="alice"))
+            engine.record(share("alice", 24 * day + 1, verb="kudos", target=colleague))
+    assert appreciated(engine, "alice") == pytest.approx(0.6)
+
+    engine.record(share("dave", 24 * 4, verb="kudos", target="alice"))
+    assert appreciated(engine, "alice") == pytest.approx(1.6)
+    # 40 days on, alice has not thanked carol back around this one: carol counts 1.
+    engine.record(share("carol", 24 * 40, verb="kudos", target="alice"))
+    assert appreciated(engine, "alice") == pytest.approx(2.3)
+    assert appreciated(engine, "carol") == pytest.approx(0.3)  # she thanks alice back too
+    assert engine.badges.earned("alice") == []
+
+
+def test_without_thanks_back_every_colleague_counts_fully(badge_engine, share):
+    engine = badge_engine(APPRECIATED_NOT_RECIPROCATED.replace("weight: 0.3", "weight: 1"))
+    for day in range(3):
+        for colleague in ("bob", "carol"):
+            engine.record(share(colleague, 24 * day, verb="kudos", target="alice"))
+            engine.record(share("alice", 24 * day + 1, verb="kudos", target=colleague))
+    award = engine.record(share("dave", 24 * 4, verb="kudos", target="alice"))
+    assert [(b.member, b.badge) for b in award.badges] == [("alice", "appreciated")]

@@ -149,6 +149,39 @@ def test_the_same_keys_in_batches_from_several_processes_are_awarded_once(
     assert shared.replay().changed == 0
 
 
+def _thanks(count: int) -> list[dict[str, Any]]:
+    """Three colleagues thanking each other, both ways, an hour apart."""
+    return [
+        {
+            "key": f"t{i}",
+            "member": f"m{i % 3}",
+            "verb": "kudos",
+            "at": (MONDAY + timedelta(hours=i)).isoformat(),
+            "target": f"m{(i + 1 + (i // 3) % 2) % 3}",
+        }
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("work", [_record_all, _record_in_batches])
+def test_thanks_given_back_from_several_processes_are_read_as_a_replay_reads_them(
+    shared: Engagement, pg_schema_url: str, work: Callable[..., None]
+) -> None:
+    """Each thank-you is scored on the thanks its colleague gave back as logged before
+    it: both members are locked, so no process misses a thank-you another logged.
+    The `appreciated` badge is taken out, as it locks the colleague too."""
+    rules = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    start = rules.index("  - id: appreciated")
+    rules = rules[:start] + rules[rules.index("  # Steady, not daily", start) :]
+    shared.activate_rules(shared.load_rules_text(rules))
+    actions = _thanks(60)
+    _run(pg_schema_url, [actions[i::WORKERS] for i in range(WORKERS)], work)
+    report = shared.replay()
+    assert (report.actions, report.changed) == (60, 0)
+    explained = [str(e.explanation) for e in shared.ledger.entries()]
+    assert any("thanks you back most of the time" in text for text in explained)
+
+
 # -- one process made to wait for another at a chosen moment -------------------------
 
 

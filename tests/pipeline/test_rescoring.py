@@ -10,7 +10,7 @@ from typing import Any
 from conftest import MONDAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_replay import SETTLING_ALL, ZONES, logs, net_in_ledger, points_replayed
+from test_replay import SETTLING_ALL, ZONES, logs, net_in_ledger, own_words, points_replayed
 
 from engagement import Engagement
 
@@ -95,10 +95,17 @@ def test_revoking_an_action_rescores_the_later_ones(engine: Engagement) -> None:
     assert engine.boards.rebuild(check=True).consistent
 
 
+OWN_RULES = SETTLING_ALL.replace("multiplier: 0.3", "multiplier: 1").replace(
+    "weight: 0.3}", "weight: 1}"
+)
+"""Without the defences that compare members with each other (thanks given back):
+those judge an action by what other members had logged when it was logged."""
+
+
 def fresh() -> Engagement:
     engine = Engagement("sqlite://")
     engine.create_schema()
-    engine.activate_rules(engine.load_rules_text(SETTLING_ALL))
+    engine.activate_rules(engine.load_rules_text(OWN_RULES))
     for member, zone in ZONES.items():
         engine.members.upsert(member, timezone=zone)
     return engine
@@ -119,6 +126,7 @@ PERMUTATIONS = settings(
 def test_any_arrival_order_one_by_one_or_in_bulk_gives_the_same_points(
     log: list[dict[str, Any]], shuffler: random.Random, chunk: int
 ) -> None:
+    log = own_words(log)
     in_time_order = fresh()
     for action in sorted(log, key=lambda action: (action["at"], action["key"])):
         in_time_order.record(action)

@@ -36,7 +36,7 @@ from engagement.rules import (
 
 KNOWN_KINDS = (
     "cap, content_mix, diminishing_returns, impersonal_budget, once_per_content, "
-    "personalisation, variety"
+    "personalisation, reciprocity, variety"
 )
 
 

@@ -26,7 +26,7 @@ ActionFactory = Callable[..., dict[str, Any]]
 SOURCE = "hr-rules.yaml"
 KNOWN_KINDS = (
     "cap, content_mix, diminishing_returns, impersonal_budget, once_per_content, "
-    "personalisation, variety"
+    "personalisation, reciprocity, variety"
 )
 TOP_LEVEL_KEYS = (
     "analytics, badges, challenges, default_locale, leaderboards, levels, max_text_length, "
@@ -78,6 +78,7 @@ def test_the_shipped_default_file_loads() -> None:
         "share-repeats",
         "read-repeats",
         "kudos-repeats",
+        "kudos-reciprocity",
         "same-content-same-channel",
         "content-mix-80-20",
         "impersonal-weekly-budget",

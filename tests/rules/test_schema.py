@@ -23,6 +23,7 @@ BUILTIN_KINDS = [
     "impersonal_budget",
     "once_per_content",
     "personalisation",
+    "reciprocity",
     "variety",
 ]
 
