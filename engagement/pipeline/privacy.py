@@ -3,14 +3,14 @@
 Consent to appear on public boards can be given and withdrawn at any time, and
 takes effect on every board in the same transaction.  Erasure removes what
 identifies the person (their id, name, time zone, locale, the texts they wrote, the
-reasons HR typed about them on badges and manual adjustments) and keeps the numbers,
-so programme aggregates and other members' totals do not change: the erased
-member's rows live on under a random pseudonym that nothing links back to the
-person.  Outbox messages about the member are dropped.  Where the rule file sets ``privacy: {erase_keys: true}``
-(hosts whose action keys embed names or addresses), the keys of the member's
-actions and of colleagues' actions aimed at them are replaced by random ones too.
-Erasure is the one case
-where append-only tables are edited; it is the law's exception, not a revocation.
+reasons HR typed about them on badges and manual adjustments) and keeps the
+numbers, so programme aggregates and other members' totals do not change: the
+erased member's rows live on under a random pseudonym that nothing links back to
+the person.  Outbox messages about the member are dropped.  Where the rule file
+sets ``privacy: {erase_keys: true}`` (hosts whose action keys embed names or
+addresses), the keys of the member's actions and of colleagues' actions aimed at
+them are replaced by random ones too.  Erasure is the one case where append-only
+tables are edited; it is the law's exception, not a revocation.
 """
 
 from __future__ import annotations
