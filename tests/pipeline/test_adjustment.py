@@ -3,6 +3,8 @@ reason, idempotent by key, counted wherever points count and nowhere actions do.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -327,3 +329,28 @@ def test_a_preview_keeps_manual_points_on_both_sides(board_engine: BoardEngine) 
     found = preview(engine, engine.active_rules())
     [ana] = [m for m in found.members if m.member == "ana"]
     assert (ana.before, ana.after, found.changed_actions) == (30, 30, 0)
+
+
+@pytest.mark.postgres
+def test_concurrent_retries_write_one_adjustment(pg_schema_url: str) -> None:
+    """Four workers send the same adjustment at once: the member's row lock lets one
+    write it; the others find it and return it."""
+    engine = Engagement(pg_schema_url)
+    try:
+        engine.create_schema()
+        engine.activate_rules(engine.load_rules_text(BOARD_RULES))
+        engine.members.upsert("ana", opted_in=True)
+        start = threading.Barrier(4)
+
+        def adjust(_: int) -> Adjustment:
+            start.wait()
+            return engine.ledger.adjust("ana", 5, reason="prize", key="k", by="hr")
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(adjust, range(4)))
+        assert sorted(r.duplicate for r in results) == [False, True, True, True]
+        assert len({r.created_at for r in results}) == 1
+        assert engine.ledger.points("ana") == 5
+        assert engine.boards.rebuild(check=True).consistent
+    finally:
+        engine.close()
