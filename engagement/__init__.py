@@ -41,6 +41,7 @@ from engagement.exceptions import (
     EngagementError,
     InvalidActionError,
     InvalidInputError,
+    KeyConflictError,
     NotConfiguredError,
     Problem,
     RuleFileError,
@@ -51,6 +52,7 @@ from engagement.exceptions import (
 from engagement.facades import LedgerEntry
 from engagement.leaderboards import Leaderboard, Metric, Neighbourhood, RebuildReport, Standing
 from engagement.outbox import DeliveryError, DrainReport, OutboxMessage, WebhookReceiver
+from engagement.pipeline.adjustment import Adjustment
 from engagement.pipeline.kudos import KudosGiven
 from engagement.pipeline.privacy import Erasure
 from engagement.pipeline.replay import ReplayReport
@@ -61,6 +63,7 @@ from engagement.storage.members import Member
 __all__ = [
     "DEFAULT_RULES_PATH",
     "Action",
+    "Adjustment",
     "Award",
     "BadgeAwarded",
     "BadgeProgress",
@@ -83,6 +86,7 @@ __all__ = [
     "Fact",
     "InvalidActionError",
     "InvalidInputError",
+    "KeyConflictError",
     "KudosGiven",
     "Leaderboard",
     "LedgerEntry",

@@ -41,6 +41,16 @@ class UnknownMemberError(InvalidActionError, LookupError):
     """
 
 
+class KeyConflictError(InvalidInputError):
+    """An idempotency key given again with different content: a client bug, not a
+    retry (a retry repeats the request exactly).  Nothing was written; choose a key
+    unique to each request."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class UnknownActionError(EngagementError, LookupError):
     """No action with the given idempotency key was ever recorded."""
 

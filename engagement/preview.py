@@ -17,7 +17,7 @@ from engagement.engine import Engagement
 from engagement.pipeline.replay import replay_awards
 from engagement.rules.ruleset import Ruleset
 from engagement.simulation import Distribution
-from engagement.storage.tables import members
+from engagement.storage.tables import MANUAL_ENTRY, members
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +77,10 @@ def preview(engine: Engagement, draft: Ruleset) -> Preview:
     over every member (opted in or not: this is for HR's eyes).
     """
     before = engine.ledger.totals()
-    after: Counter[str] = Counter({member: 0 for member in before})
+    current, manual = _current_points(engine)
+    # Manual entries stand under any rules: they are on both sides.
+    after: Counter[str] = Counter({member: manual.get(member, 0) for member in before})
     counted = changed = 0
-    current = _current_points(engine)
     with engine.database.connect() as connection:
         names = dict(connection.execute(select(members.c.member_id, members.c.display_name)).all())
         for replayed in replay_awards(connection, draft):
@@ -109,12 +110,16 @@ def preview(engine: Engagement, draft: Ruleset) -> Preview:
     )
 
 
-def _current_points(engine: Engagement) -> dict[str, int]:
-    """Each action's net points in the ledger now."""
+def _current_points(engine: Engagement) -> tuple[dict[str, int], dict[str, int]]:
+    """Each action's net points in the ledger now, and each member's manual points."""
     net: Counter[str] = Counter()
+    manual: Counter[str] = Counter()
     for entry in engine.ledger.entries():
-        net[entry.key] += entry.points
-    return dict(net)
+        if entry.entry_kind == MANUAL_ENTRY:
+            manual[entry.member] += entry.points
+        else:
+            net[entry.key] += entry.points
+    return dict(net), dict(manual)
 
 
 def _ranks(points: dict[str, int] | Counter[str]) -> dict[str, int]:

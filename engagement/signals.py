@@ -29,6 +29,10 @@ referral). Keyword ``kudos``: a :class:`engagement.KudosGiven`."""
 action_revoked = _signals.signal("action-revoked")
 """An action was revoked. Keyword ``revocation``: the :class:`engagement.Revocation`."""
 
+points_adjusted = _signals.signal("points-adjusted")
+"""An administrator adjusted a member's points by hand (``engine.ledger.adjust``).
+Keyword ``adjustment``: the :class:`engagement.Adjustment` (a retry sends nothing)."""
+
 badge_awarded = _signals.signal("badge-awarded")
 """A member earned a badge or a tier. Keyword ``badge``: a :class:`engagement.BadgeAwarded`."""
 

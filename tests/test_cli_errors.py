@@ -311,6 +311,7 @@ COMMANDS = [
     ["replay", "--db", "{db}"],
     ["replay", "--db", "{db}", "--apply"],
     ["badges", "alice", "--db", "{db}"],
+    ["adjust", "alice", "--points", "5", "--reason", "prize", "--key", "k", "--db", "{db}"],
     ["award-pending", "--db", "{db}"],
     ["leaderboard", "--db", "{db}"],
     ["standing", "alice", "--db", "{db}"],

@@ -12,6 +12,7 @@ from conftest import BASE_RULES, MONDAY, RECOGNITION_RULES
 from sqlalchemy.orm import Session
 
 from engagement import (
+    Adjustment,
     Award,
     BadgeAwarded,
     BadgeRevoked,
@@ -28,6 +29,7 @@ ALL = {
     signals.points_awarded: (Award, "award"),
     signals.kudos_given: (KudosGiven, "kudos"),
     signals.action_revoked: (Revocation, "revocation"),
+    signals.points_adjusted: (Adjustment, "adjustment"),
     signals.badge_awarded: (BadgeAwarded, "badge"),
     signals.badge_revoked: (BadgeRevoked, "badge"),
     signals.level_reached: (LevelReached, "level"),
@@ -131,6 +133,19 @@ def test_manual_grants_and_revocations_are_announced(recognising):
     ]
 
 
+def test_a_manual_adjustment_is_announced_then_the_level_it_reaches(recognising):
+    engine = recognising()
+    with listening() as heard:
+        engine.ledger.adjust("bob", 12, reason="prize", key="a1", by="hr")
+        engine.ledger.adjust("bob", 12, reason="prize", key="a1", by="hr")  # a retry: nothing
+        engine.ledger.adjust("bob", -1, reason="typo", key="a2", by="hr")  # no level lost
+    assert [(name, getattr(p, "points", None)) for name, p in heard] == [
+        ("points-adjusted", 12),
+        ("level-reached", 12),
+        ("points-adjusted", -1),
+    ]
+
+
 def test_duplicates_announce_nothing(recognising):
     engine = recognising()
     engine.record(share())
@@ -173,6 +188,7 @@ WRITES: dict[str, Callable[[Engagement, Session], object]] = {
     "grant_badge": lambda e, s: e.badges.grant("bob", "spotlight", reason="r", session=s),
     "revoke_badge": lambda e, s: e.badges.revoke("carol", "spotlight", reason="r", session=s),
     "award_pending_badges": lambda e, s: e.badges.award_pending(notify=True, session=s),
+    "adjust": lambda e, s: e.ledger.adjust("bob", 12, reason="r", key="a", session=s),
 }
 
 
@@ -205,6 +221,7 @@ def test_a_failing_receiver_is_logged_and_the_write_stands(recognising, signal, 
         award = engine.record(share())
         engine.record(kudos())
         engine.revoke(award.key, "post deleted")
+        engine.ledger.adjust("alice", 3, reason="prize", key="a1")
     assert award.points == 10 and len(heard) == 2  # later receivers still ran
-    assert engine.ledger.points("alice") == 5
+    assert engine.ledger.points("alice") == 5 + 3
     assert "webhook down" in caplog.text and signal.name in caplog.text

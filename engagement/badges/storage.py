@@ -22,7 +22,7 @@ from engagement.core.timeindex import TimeIndex
 from engagement.storage.members import Person
 from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
-from engagement.storage.tables import actions, members
+from engagement.storage.tables import MANUAL_ENTRY, actions, ledger, members
 
 _CHUNK = 500
 
@@ -44,6 +44,16 @@ _AWARDS = (
     .order_by(badge_awards.c.id)
 )
 """Awards with their revocation, if any, oldest first; filter by member."""
+
+
+_MANUAL_POINTS = (
+    select(ledger.c.member_pk, func.sum(ledger.c.points))
+    .where(
+        ledger.c.member_pk.in_(bindparam("pks", expanding=True)),
+        ledger.c.entry_kind == MANUAL_ENTRY,
+    )
+    .group_by(ledger.c.member_pk)
+)
 
 
 def load_states(
@@ -87,6 +97,9 @@ def load_states(
             fact = fact_from_row(row, state.member_id, zone(row["tz"] or default_tz))
             fact.points = int(row["points"])
             state.add_own(fact)
+        # Levels follow the member's total: an administrator's manual points count.
+        for member_pk, points in connection.execute(_MANUAL_POINTS, {"pks": chunk}):
+            states[member_pk].points += int(points)
     _load_received(connection, states, catalogue, default_tz, before)
     _load_awards(connection, states)
     return states

@@ -18,6 +18,7 @@ import click
 
 from engagement.cli import (
     commands_boards,
+    commands_ledger,
     commands_members,
     commands_outbox,
     commands_report,
@@ -90,6 +91,7 @@ for _command in (
     commands_simulate.simulate,
     commands_simulate.replay,
     commands_members.badges,
+    commands_ledger.adjust,
     commands_members.award_pending,
     commands_boards.leaderboard,
     commands_boards.standing,

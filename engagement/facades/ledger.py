@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from engagement.core.limits import member_id as checked_id
 from engagement.exceptions import InvalidInputError
+from engagement.pipeline import adjustment
+from engagement.pipeline.adjustment import Adjustment
 from engagement.pipeline.runtime import Runtime
 from engagement.storage.tables import actions, ledger, members
 
@@ -20,6 +22,7 @@ class LedgerEntry:
     """One row of the append-only points ledger."""
 
     key: str
+    """The action's key, or for a ``manual`` entry the adjustment's own."""
     member: str
     entry_kind: str
     points: int
@@ -40,10 +43,18 @@ _ENTRIES = (
         ledger.c.explanation,
         ledger.c.created_at,
     )
-    .join(actions, actions.c.id == ledger.c.action_id)
+    .outerjoin(actions, actions.c.id == ledger.c.action_id)
     .join(members, members.c.id == ledger.c.member_pk)
     .order_by(ledger.c.id)
 )
+
+
+def _entry(row: Any) -> LedgerEntry:
+    key, *rest = row
+    if key is None:  # a manual entry: its key is in its explanation
+        explanation = row.explanation if isinstance(row.explanation, dict) else {}
+        key = str(explanation.get("key") or "")
+    return LedgerEntry(key, *rest)
 
 
 class Ledger:
@@ -51,6 +62,56 @@ class Ledger:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+
+    def adjust(
+        self,
+        member_id: str,
+        points: int,
+        *,
+        reason: str,
+        key: str,
+        by: str | None = None,
+        session: Session | None = None,
+    ) -> Adjustment:
+        """Add (or, negative, take away) ``points`` by hand, with a ``reason`` the member
+        sees on their ledger; ``by`` names who did it, for audit.
+
+        ``points`` is a whole number from -10,000 to 10,000 other than 0; ``reason``
+        1 to 500 characters (stripped).  ``key`` makes it idempotent: the same key for
+        the member again returns the first adjustment (``duplicate`` set) and writes
+        nothing; with other points, reason or ``by`` it raises
+        :class:`~engagement.exceptions.KeyConflictError`.  An unknown member raises
+        :class:`~engagement.exceptions.UnknownMemberError`, bad input
+        :class:`~engagement.exceptions.InvalidInputError` naming the field; nothing
+        is written then.
+
+        The entry counts in the member's total, level and leaderboards (in the
+        periods holding the moment it is written), never in scoring caps or badges,
+        which measure actions.  Sends :data:`engagement.signals.points_adjusted`.
+        """
+        member_id, points, reason, key, by = adjustment.checked_request(
+            member_id, points, reason, key, by
+        )
+        runtime = self._runtime
+        with runtime.unit(session) as (connection, after_commit):
+            ruleset = runtime.active(connection)
+            written, person = adjustment.adjust(
+                connection,
+                ruleset.boards,
+                ruleset.version or 0,
+                member_id,
+                points,
+                reason,
+                key=key,
+                by=by,
+            )
+            if person is not None:
+                outcome = adjustment.level_after(
+                    runtime.recognition, connection, ruleset, person, points, after_commit
+                )
+                runtime.announcer.adjustment(connection, after_commit, written)
+                runtime.announcer.outcome(connection, after_commit, outcome)
+            return written
 
     def points(self, member_id: str, *, session: Session | None = None) -> int:
         """The member's current total: awards, adjustments and revocations."""
@@ -82,7 +143,7 @@ class Ledger:
             member_id = checked_id(member_id)
         query = _ENTRIES if member_id is None else _ENTRIES.where(members.c.member_id == member_id)
         with self._runtime.unit(session) as (connection, _):
-            return [LedgerEntry(*row) for row in connection.execute(query)]
+            return [_entry(row) for row in connection.execute(query)]
 
     def page(
         self,
@@ -111,4 +172,4 @@ class Ledger:
                 .where(mine)
             ).scalar_one()
             rows = connection.execute(query.limit(limit).offset(offset))
-            return [LedgerEntry(*row) for row in rows], int(total)
+            return [_entry(row) for row in rows], int(total)

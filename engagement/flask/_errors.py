@@ -19,6 +19,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from engagement.exceptions import (
     EngagementError,
     InvalidInputError,
+    KeyConflictError,
     NotConfiguredError,
     RuleFileError,
     UnknownActionError,
@@ -126,6 +127,8 @@ def handle_engine(error: EngagementError) -> Response:
     message = str(error)
     if isinstance(error, KeyReusedError):
         return error_response(409, _CONFLICT)
+    if isinstance(error, KeyConflictError):
+        return error_response(409, message)
     if isinstance(error, RuleFileError):
         problems = [{"line": p.line, "path": p.path, "message": p.message} for p in error.problems]
         return error_response(422, "the rule file has problems: see problems", problems=problems)

@@ -19,6 +19,7 @@ from engagement.exceptions import EngagementError
 from engagement.facades import LedgerEntry
 from engagement.leaderboards.standings import Neighbourhood
 from engagement.storage.members import Member
+from engagement.storage.tables import MANUAL_ENTRY
 
 BOARD_PERIODS = ("week", "month", "quarter", "year", "all")
 
@@ -97,8 +98,14 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
             line = entry.entry_kind
         summary = f"{line} = {entry.points}"
     else:
-        reason = entry.explanation.get("reason") if isinstance(entry.explanation, dict) else None
-        summary = f"{entry.entry_kind} {entry.points:+d}" + (f": {reason}" if reason else "")
+        explained = entry.explanation if isinstance(entry.explanation, dict) else {}
+        reason = explained.get("reason")
+        if entry.entry_kind == MANUAL_ENTRY:  # "manual adjustment by hr-ana: prize (+50)"
+            by = explained.get("by")
+            summary = "manual adjustment" + (f" by {by}" if by else "")
+            summary += f": {reason} ({entry.points:+d})" if reason else f" {entry.points:+d}"
+        else:
+            summary = f"{entry.entry_kind} {entry.points:+d}" + (f": {reason}" if reason else "")
     return {
         "key": entry.key,
         "entry_kind": entry.entry_kind,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from engagement.core.limits import REASON_LENGTH
 from engagement.flask._dump import Out
 from engagement.flask.schemas import ID, PERIODS, Strict
+from engagement.pipeline.adjustment import MAX_POINTS, REASON_MAX
 
 REASON = v.Length(min=1, max=REASON_LENGTH)
 
@@ -30,6 +32,31 @@ class BadgeIn(Strict):
     badge = f.String(required=True, validate=v.Length(min=1, max=128))
     tier = f.String(validate=v.Length(min=1, max=64), allow_none=True)
     reason = f.String(required=True, validate=REASON)
+
+
+def _not_zero(points: int) -> None:
+    if points == 0:
+        raise ma.ValidationError("an adjustment of 0 changes nothing: give points other than 0")
+
+
+class AdjustIn(Strict):
+    member = f.String(required=True, validate=ID)
+    points = f.Integer(
+        required=True,
+        strict=True,
+        validate=[v.Range(-MAX_POINTS, MAX_POINTS), _not_zero],
+        metadata={"description": f"added (or, negative, taken away); ±{MAX_POINTS:,} at most"},
+    )
+    reason = f.String(
+        required=True,
+        validate=v.Length(min=1, max=REASON_MAX),
+        metadata={"description": "why; the member sees it on their ledger"},
+    )
+    key = f.String(
+        required=True,
+        validate=ID,
+        metadata={"description": "idempotency key: a retry with it returns the first"},
+    )
 
 
 class ReportIn(Strict):
@@ -110,6 +137,16 @@ class BadgeRevokedOut(Out):
     tier = f.String(required=True)
     period_key = f.String(required=True)
     reason = f.String(required=True)
+
+
+class AdjustmentOut(Out):
+    key = f.String(required=True)
+    member = f.String(required=True)
+    points = f.Integer(required=True)
+    reason = f.String(required=True)
+    by = f.String(allow_none=True, required=True, metadata={"description": "who made it"})
+    created_at = f.AwareDateTime(required=True)
+    duplicate = f.Boolean(required=True, metadata={"description": "a retry: nothing written"})
 
 
 class ReportOut(Out):

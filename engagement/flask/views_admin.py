@@ -14,8 +14,9 @@ from engagement.core.events import BadgeAwarded, BadgeRevoked
 from engagement.flask import schemas_admin as s
 from engagement.flask._blueprint import ApiBlueprint
 from engagement.flask._extension import state
-from engagement.flask._guard import access
+from engagement.flask._guard import access, caller
 from engagement.outbox import OutboxMessage
+from engagement.pipeline.adjustment import Adjustment
 from engagement.pipeline.revocation import Revocation
 from engagement.preview import preview as preview_draft
 from engagement.rules.ruleset import Ruleset
@@ -23,7 +24,8 @@ from engagement.rules.ruleset import Ruleset
 blp = ApiBlueprint(
     "engagement_admin",
     __name__,
-    description="Administrators: rule files, revocations, manual badges, reports, outbox.",
+    description="Administrators: rule files, revocations, manual badges and points, reports, "
+    "outbox.",
 )
 
 
@@ -84,6 +86,25 @@ def activate(draft: dict[str, Any]) -> dict[str, Any]:
 def revoke(given: dict[str, Any]) -> Revocation:
     """Revoke an action (a compensating ledger entry); revoking twice changes nothing."""
     return state().engine.revoke(given["key"], given["reason"])
+
+
+@blp.route("/adjustments", methods=["POST"])
+@blp.arguments(s.AdjustIn)
+@blp.response(201, s.AdjustmentOut, description="written (200: the key was used before)")
+@blp.alt_response(200, s.AdjustmentOut, description="already written under this key")
+@access("admin")
+def adjust(given: dict[str, Any]) -> tuple[Adjustment, int]:
+    """Add or take away points by hand, with a reason the member sees on their ledger;
+    idempotent by ``key`` (reused with other content: 409).  Made ``by`` the
+    administrator's member id, or ``administrator`` for one who is not a member."""
+    done = state().engine.ledger.adjust(
+        given["member"],
+        given["points"],
+        reason=given["reason"],
+        key=given["key"],
+        by=caller().member or "administrator",
+    )
+    return done, 200 if done.duplicate else 201
 
 
 @blp.route("/badges/grant", methods=["POST"])

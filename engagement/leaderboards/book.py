@@ -24,7 +24,7 @@ from engagement.core.periods import from_timestamp
 from engagement.leaderboards.tables import scores
 from engagement.leaderboards.tallies import pending
 from engagement.storage.prepared import PreparedCache
-from engagement.storage.tables import actions, members, revocations
+from engagement.storage.tables import MANUAL_ENTRY, actions, ledger, members, revocations
 
 if TYPE_CHECKING:
     from engagement.rules.board_clock import BoardClock
@@ -83,7 +83,8 @@ class ScoreChanges:
             change.marks |= marks
 
     def adjusted(self, member_pk: int, ts: float, points: int) -> None:
-        """An entry that changes the points of an action at ``ts`` (a replay's)."""
+        """An entry at ``ts`` that changes points, not variety: a replay's for an action
+        at ``ts``, or an administrator's manual entry written at ``ts``."""
         for period in self.clock.periods(ts):
             self.rows[member_pk, period].points += points
 
@@ -93,7 +94,8 @@ class ScoreChanges:
 
 Kept = tuple[frozenset[str], int]
 """What a process keeps of one of a member's score rows: its marks and points (no
-marks: no row)."""
+marks: no row).  A stored row without marks (only manual points) is never kept:
+:func:`log_one` hands it to :func:`write`, and after the action it has marks."""
 
 _PREPARED = PreparedCache()
 _KEPT_OF_ROW = select(scores.c.marks, scores.c.points).where(
@@ -125,20 +127,28 @@ def log_one(
     """
     prepared = _PREPARED.get
     periods = clock.periods(fact.ts)
+    marks = marks_of(fact.verb, fact.channel, fact.topics)
+    unmarked = ScoreChanges(clock)
     for period in periods:
         if period not in known:
             row = prepared("kept", connection, lambda: _KEPT_OF_ROW).first(
                 connection, {"member_pk": member_pk, "period": period}
             )
+            if row is not None and not row[0]:
+                # A row of manual points only, which "no marks: no row" cannot keep.
+                unmarked.rows[member_pk, period] = Change(fact.points, 1, set(marks))
+                known[period] = (frozenset(marks), int(row[1]) + fact.points)
+                continue
             known[period] = (
-                (frozenset(row[0].split(SEPARATOR)) if row[0] else frozenset(), int(row[1]))
-                if row
-                else (frozenset(), 0)
+                (frozenset(row[0].split(SEPARATOR)), int(row[1])) if row else (frozenset(), 0)
             )
-    marks = marks_of(fact.verb, fact.channel, fact.topics)
+    if unmarked:
+        write(connection, unmarked, {member_pk: owner})
     bumps, upserts = [], []
     moves = pending(connection)
     for period in periods:
+        if (member_pk, period) in unmarked.rows:
+            continue
         stored, points = known[period]
         if stored and marks <= stored:
             known[period] = (stored, points + fact.points)
@@ -306,6 +316,7 @@ def revoked(
             if period in wanted:
                 remaining[period] |= marks_of(verb, channel, topics or ())
     stored = _rows(connection, member_pk, periods)
+    kept = manual_periods(connection, clock, member_pk, wanted, start)
     connection.execute(
         update(scores)
         .where(scores.c.member_pk == member_pk, scores.c.period == bindparam("p"))
@@ -322,18 +333,38 @@ def revoked(
     )
     connection.execute(
         delete(scores).where(
-            scores.c.member_pk == member_pk, scores.c.period.in_(periods), scores.c.actions <= 0
+            scores.c.member_pk == member_pk,
+            scores.c.period.in_(sorted(wanted - kept)),
+            scores.c.actions <= 0,
         )
     )
     moves = pending(connection)
     for period, row in sorted(stored.items()):
         if row.visible:
-            emptied = row.actions <= 1  # the row is deleted
+            emptied = row.actions <= 1 and period not in kept  # the row is deleted
             moves.row(
                 period,
                 row.scores,
                 None if emptied else (row.points - points, len(remaining[period])),
             )
+
+
+def manual_periods(
+    connection: Connection, clock: BoardClock, member_pk: int, wanted: set[str], start: float
+) -> set[str]:
+    """Those of ``wanted`` (starting at ``start`` or later) in which the member has
+    manual entries: their rows stay when the last action in them is revoked."""
+    query = select(ledger.c.created_at).where(
+        ledger.c.member_pk == member_pk, ledger.c.entry_kind == MANUAL_ENTRY
+    )
+    if start > float("-inf"):
+        query = query.where(ledger.c.created_at >= from_timestamp(start))
+    return {
+        period
+        for (created_at,) in connection.execute(query)
+        for period in clock.periods(created_at.timestamp())
+        if period in wanted
+    }
 
 
 def member_changed(connection: Connection, member_pk: int, owner: Owner) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, exists, func, insert, select, text, u
 from engagement.leaderboards import tallies
 from engagement.leaderboards.book import SEPARATOR, marks_of
 from engagement.leaderboards.tables import scores
-from engagement.storage.tables import actions, ledger, members, revocations
+from engagement.storage.tables import MANUAL_ENTRY, actions, ledger, members, revocations
 
 if TYPE_CHECKING:
     from engagement.rules.board_clock import BoardClock
@@ -123,9 +123,19 @@ def rebuild(connection: Connection, clock: BoardClock, *, check: bool = False) -
 
 
 def _expected(connection: Connection, clock: BoardClock) -> Iterator[tuple[tuple[int, str], Row]]:
-    """Every (member, period) row the log implies, member by member."""
+    """Every (member, period) row the log implies, member by member: the actions'
+    net points in the periods of their ``at``, and manual entries' points in the
+    periods of their ``created_at``."""
+    manual: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
+    for member_pk, created_at, points in connection.execute(
+        select(ledger.c.member_pk, ledger.c.created_at, ledger.c.points).where(
+            ledger.c.entry_kind == MANUAL_ENTRY
+        )
+    ):
+        manual[member_pk].append((created_at.timestamp(), int(points)))
     net = (
         select(ledger.c.action_id, func.sum(ledger.c.points).label("points"))
+        .where(ledger.c.action_id.is_not(None))
         .group_by(ledger.c.action_id)
         .subquery()
     )
@@ -145,11 +155,11 @@ def _expected(connection: Connection, clock: BoardClock) -> Iterator[tuple[tuple
         .execution_options(yield_per=10_000)
     )
     current: int | None = None
-    totals: defaultdict[str, list[Any]] = defaultdict(lambda: [0, 0, set()])
+    totals: defaultdict[str, list[Any]] = _totals()
     for member_pk, at, verb, channel, topics, points, is_revoked in rows:
         if member_pk != current:
-            yield from _flush(current, totals)
-            current, totals = member_pk, defaultdict(lambda: [0, 0, set()])
+            yield from _flush(current, totals, clock, manual.pop(current or 0, []))
+            current, totals = member_pk, _totals()
         marks = None if is_revoked else marks_of(verb, channel, topics or ())
         for period in clock.periods(at.timestamp()):
             total = totals[period]
@@ -157,16 +167,33 @@ def _expected(connection: Connection, clock: BoardClock) -> Iterator[tuple[tuple
             if marks is not None:
                 total[1] += 1
                 total[2] |= marks
-    yield from _flush(current, totals)
+    yield from _flush(current, totals, clock, manual.pop(current or 0, []))
+    for member_pk, entries in manual.items():  # members with manual points only
+        yield from _flush(member_pk, _totals(), clock, entries)
+
+
+def _totals() -> defaultdict[str, list[Any]]:
+    """Per period: points, actions not revoked, marks, and whether manual entries fall in it."""
+    return defaultdict(lambda: [0, 0, set(), False])
 
 
 def _flush(
-    member_pk: int | None, totals: dict[str, list[Any]]
+    member_pk: int | None,
+    totals: dict[str, list[Any]],
+    clock: BoardClock,
+    manual: list[tuple[float, int]],
 ) -> Iterator[tuple[tuple[int, str], Row]]:
     if member_pk is None:
         return
-    for period, (points, count, marks) in totals.items():
-        if count > 0:  # a period whose only actions were revoked has no row
+    for ts, points in manual:
+        for period in clock.periods(ts):
+            total = totals[period]
+            total[0] += points
+            total[3] = True
+    for period, (points, count, marks, adjusted) in totals.items():
+        # A period whose only actions were revoked has no row, unless manual
+        # entries fall in it.
+        if count > 0 or adjusted:
             yield (member_pk, period), (points, count, len(marks), SEPARATOR.join(sorted(marks)))
 
 

@@ -48,6 +48,9 @@ _SENTENCES: dict[str, Describe] = {
         f"{m.name(m.member)}'s action {p['key']} was revoked ({_points(p['points'])}): "
         f"{p['reason']}"
     ),
+    "points-adjusted": lambda m, p: (
+        f"{m.name(m.member)}'s points were adjusted by {p['points']:+d}: {p['reason']}"
+    ),
     "badge-awarded": lambda m, p: f"{m.name(m.member)} earned the badge {_badge(p)}",
     "badge-revoked": lambda m, p: f"{m.name(m.member)} lost the badge {_badge(p)}: {p['reason']}",
     "level-reached": lambda m, p: f"{m.name(m.member)} reached level {p['name']}",

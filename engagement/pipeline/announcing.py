@@ -22,6 +22,7 @@ from engagement.core.actions import Action
 from engagement.core.scoring import Award
 from engagement.outbox import store
 from engagement.outbox.message import payload_json
+from engagement.pipeline.adjustment import Adjustment
 from engagement.pipeline.kudos import kudos_in
 from engagement.pipeline.outcome import Outcome
 from engagement.pipeline.revocation import Revocation
@@ -83,6 +84,12 @@ class Announcer:
         self, connection: Connection, after_commit: list[AfterCommit], revocation: Revocation
     ) -> None:
         event = Event(signals.action_revoked, "revocation", revocation, revocation.member)
+        self.announce(connection, after_commit, [event])
+
+    def adjustment(
+        self, connection: Connection, after_commit: list[AfterCommit], adjustment: Adjustment
+    ) -> None:
+        event = Event(signals.points_adjusted, "adjustment", adjustment, adjustment.member)
         self.announce(connection, after_commit, [event])
 
     def announce(

@@ -3,14 +3,14 @@
 Consent to appear on public boards can be given and withdrawn at any time, and
 takes effect on every board in the same transaction.  Erasure removes what
 identifies the person (their id, name, time zone, locale, the texts they wrote, the
-reasons HR typed about them) and keeps the numbers, so programme aggregates and
-other members' totals do not change: the erased member's rows live on under a
-random pseudonym that nothing links back to the person.  Outbox messages about
-the member are dropped.  Where the rule file sets ``privacy: {erase_keys: true}``
-(hosts whose action keys embed names or addresses), the keys of the member's
-actions and of colleagues' actions aimed at them are replaced by random ones too.
-Erasure is the one case
-where append-only tables are edited; it is the law's exception, not a revocation.
+reasons HR typed about them on badges and manual adjustments) and keeps the
+numbers, so programme aggregates and other members' totals do not change: the
+erased member's rows live on under a random pseudonym that nothing links back to
+the person.  Outbox messages about the member are dropped.  Where the rule file
+sets ``privacy: {erase_keys: true}`` (hosts whose action keys embed names or
+addresses), the keys of the member's actions and of colleagues' actions aimed at
+them are replaced by random ones too.  Erasure is the one case where append-only
+tables are edited; it is the law's exception, not a revocation.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from engagement.leaderboards.tables import group_members, scores
 from engagement.outbox.tables import outbox
 from engagement.pipeline import snapshots
 from engagement.storage.members import Member, get_member, lock_order
-from engagement.storage.tables import actions, ledger, members, revocations
+from engagement.storage.tables import MANUAL_ENTRY, actions, ledger, members, revocations
 
 ERASED_PREFIX = "erased-"
 
@@ -129,6 +129,7 @@ def erase(connection: Connection, member_id: str, *, erase_keys: bool = False) -
     connection.execute(
         update(badge_awards).where(badge_awards.c.member_pk == pk).values(reason=None)
     )
+    _forget_manual_reasons(connection, pk, erase_keys=erase_keys)
     connection.execute(delete(group_members).where(group_members.c.member_pk == pk))
     # Texts, fingerprints and targets changed: snapshots derived from them go.
     snapshots.discard(connection, namers | thanked | {pk})
@@ -181,6 +182,22 @@ def _renamed(value: Any, renamed: dict[str, str]) -> Any:
     return value
 
 
+def _forget_manual_reasons(connection: Connection, pk: int, *, erase_keys: bool) -> None:
+    """Keep the member's manual entries' points, as their other entries', and drop the
+    reasons HR typed about them (and their keys, with ``erase_keys``)."""
+    for entry_id, explanation in connection.execute(
+        select(ledger.c.id, ledger.c.explanation).where(
+            ledger.c.member_pk == pk, ledger.c.entry_kind == MANUAL_ENTRY
+        )
+    ).all():
+        rewritten = {**(explanation if isinstance(explanation, dict) else {}), "reason": None}
+        if erase_keys:
+            rewritten["key"] = f"{ERASED_PREFIX}{uuid.uuid4().hex}"
+        connection.execute(
+            update(ledger).where(ledger.c.id == entry_id).values(explanation=rewritten)
+        )
+
+
 def _rewrite_explanations(
     connection: Connection, action_ids: list[int], old: str, new: str
 ) -> None:
@@ -223,7 +240,7 @@ def export(connection: Connection, member_id: str) -> dict[str, Any]:
         logged.append(item)
     keys = {row["id"]: row["key"] for row in logged}
     entries = [
-        {**row._asdict(), "key": keys.get(row.action_id)}
+        {**row._asdict(), "key": keys.get(row.action_id) or _manual_key(row.explanation)}
         for row in connection.execute(
             select(ledger).where(ledger.c.member_pk == pk).order_by(ledger.c.id)
         )
@@ -280,6 +297,11 @@ def export(connection: Connection, member_id: str) -> dict[str, Any]:
     }
     exported: dict[str, Any] = json.loads(json.dumps(data, default=_jsonable))
     return exported
+
+
+def _manual_key(explanation: Any) -> str | None:
+    """A manual entry's own key (it belongs to no action)."""
+    return explanation.get("key") if isinstance(explanation, dict) else None
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

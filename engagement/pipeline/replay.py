@@ -11,6 +11,7 @@ version (the ledger's unique key).  That is why only the active ruleset can be
 applied: once applied, every action's net points equal its replay under that
 version, later actions are scored under it too, and a second apply has nothing left
 to write.  Going back to older rules means activating them again, as a new version.
+Manual entries (an administrator's) derive from no action and are left alone.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
         action_id: int(points)
         for action_id, points in connection.execute(
             select(ledger.c.action_id, func.sum(ledger.c.points))
-            .where(ledger.c.entry_kind != "revocation")
+            # Manual entries belong to no action: a replay leaves them as they are.
+            .where(ledger.c.entry_kind != "revocation", ledger.c.action_id.is_not(None))
             .group_by(ledger.c.action_id)
         )
     }

@@ -187,6 +187,10 @@ ledger = Table(
     Index(None, "member_pk", "created_at"),
 )
 
+MANUAL_ENTRY = "manual"
+"""The ``entry_kind`` of an administrator's adjustment: no action, points that count
+on the boards in the periods holding its ``created_at``."""
+
 rulesets = Table(
     "engagement_rulesets",
     metadata,

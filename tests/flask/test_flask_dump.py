@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import marshmallow as ma
@@ -47,6 +48,7 @@ def test_every_response_dumps_as_marshmallow_would(
             (s.ExportOut, host.members.export("alice")),
             (sa.PreviewOut, preview(host, host.active_rules()).to_json()),
             (sa.RevocationOut, host.revoke("li:1", "deleted")),
+            (sa.AdjustmentOut, host.ledger.adjust("alice", -3, reason="typo «x»", key="a")),
             (lambda: sa.BadgeRevokedOut(many=True),
              host.badges.revoke("alice", "spotlight", reason="by mistake")),
             (sa.ReportOut, host.analytics.report("all", by_team=True).to_json()),
@@ -60,3 +62,11 @@ def test_a_missing_attribute_is_left_out_and_none_stays_none(
 ) -> None:
     both(s.LevelOut, {"points": 3, "level": 1, "name": None}, monkeypatch)
     both(s.TierOut, {"name": "", "target": float("inf"), "image": "badge.svg"}, monkeypatch)
+
+
+def test_objects_lacking_a_field_and_values_of_other_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    level = SimpleNamespace(points=True, level=2.9, name=None, next_level=None, next_name=5,
+                            points_to_next=7)  # fmt: skip
+    both(s.LevelOut, level, monkeypatch)
+    both(s.LevelOut, SimpleNamespace(points=1, level=1), monkeypatch)  # the rest left out
+    both(s.StepOut, SimpleNamespace(rule=5, op="add", value=float("inf"), text=""), monkeypatch)

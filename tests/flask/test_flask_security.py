@@ -17,6 +17,7 @@ from engagement import DEFAULT_RULES_PATH, Engagement
 AsUser = Callable[[str | None], Client]
 RULES = {"text": DEFAULT_RULES_PATH.read_text(encoding="utf-8")}
 BADGE = {"member": "alice", "badge": "spotlight", "reason": "post of the month"}
+ADJUSTMENT = {"member": "alice", "points": 5, "reason": "prize", "key": "matrix-adjust"}
 
 # (method, path, body, who may call it): "member" endpoints act on the caller's own
 # data; "user" ones are open to anyone signed in; "admin" ones to administrators.
@@ -35,6 +36,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("POST", "/admin/rules/preview", RULES, "admin"),
     ("POST", "/admin/rules/activate", RULES, "admin"),
     ("POST", "/admin/revocations", {"key": "alice-share", "reason": "deleted"}, "admin"),
+    ("POST", "/admin/adjustments", ADJUSTMENT, "admin"),
     ("POST", "/admin/badges/grant", BADGE, "admin"),
     ("POST", "/admin/badges/revoke", BADGE, "admin"),
     ("GET", "/admin/report?period=all", None, "admin"),
