@@ -65,6 +65,13 @@ SETTLING_ALL = DEFAULT_RULES_PATH.read_text().replace("settle_days: 14", "settle
 scored as of its own time, whatever order it arrives in."""
 
 
+OWN_RULES = SETTLING_ALL.replace("multiplier: 0.3", "multiplier: 1").replace(
+    "weight: 0.3}", "weight: 1}"
+)
+"""Without the defences that compare members with each other (thanks given back):
+those judge an action by what other members had logged when it was logged."""
+
+
 VOCABULARY = (
     "harbour", "lantern", "quarry", "meadow", "orchard", "falcon", "ember", "glacier",
     "prism", "velvet", "cobalt", "saffron", "timber", "canyon", "beacon", "willow",
@@ -84,10 +91,10 @@ def own_words(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**a, "text": comment(a["key"])} if "text" in a else a for a in log]
 
 
-def fresh_engine() -> Engagement:
+def fresh_engine(rules: str = SETTLING_ALL) -> Engagement:
     engine = Engagement("sqlite://")
     engine.create_schema()
-    engine.activate_rules(engine.load_rules_text(SETTLING_ALL))
+    engine.activate_rules(engine.load_rules_text(rules))
     for member, zone in ZONES.items():
         engine.members.upsert(member, timezone=zone)
     return engine
@@ -125,8 +132,10 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @PROPERTY
 @given(logs())
 def test_one_by_one_in_bulk_and_replayed_give_identical_ledgers(log: list[dict[str, Any]]) -> None:
-    log = own_words(log)  # a bulk import logs in time order: copies would be judged so
-    one_by_one, bulk = fresh_engine(), fresh_engine()
+    # A bulk import logs in time order: copies and thanks given back, judged by what
+    # was logged before, would be judged so (see docs/design.md, "Arrival order").
+    log = own_words(log)
+    one_by_one, bulk = fresh_engine(OWN_RULES), fresh_engine(OWN_RULES)
     for action in log:
         one_by_one.record(action)
     split = len(log) // 2

@@ -10,7 +10,7 @@ from typing import Any
 from conftest import MONDAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_replay import SETTLING_ALL, ZONES, logs, net_in_ledger, own_words, points_replayed
+from test_replay import OWN_RULES, ZONES, logs, net_in_ledger, own_words, points_replayed
 
 from engagement import Engagement
 
@@ -93,13 +93,6 @@ def test_revoking_an_action_rescores_the_later_ones(engine: Engagement) -> None:
     )
     assert engine.replay().changed == 0
     assert engine.boards.rebuild(check=True).consistent
-
-
-OWN_RULES = SETTLING_ALL.replace("multiplier: 0.3", "multiplier: 1").replace(
-    "weight: 0.3}", "weight: 1}"
-)
-"""Without the defences that compare members with each other (thanks given back):
-those judge an action by what other members had logged when it was logged."""
 
 
 def fresh() -> Engagement:
