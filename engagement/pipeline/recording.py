@@ -38,7 +38,7 @@ from engagement.leaderboards.book import Owner, ScoreChanges
 from engagement.pipeline import rescoring, snapshots
 from engagement.pipeline.echoes import echo_of
 from engagement.pipeline.kudos import check_targets, read_returned, reciprocal
-from engagement.pipeline.rescoring import Place, Rescored
+from engagement.pipeline.rescoring import FAR_PAST, Place, Rescored
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
@@ -56,7 +56,6 @@ from engagement.storage.rows import (
 from engagement.storage.tables import actions, ledger, members
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
 
 _PROBE = select(
     ACTIVE_VERSION.label("version"),

@@ -92,6 +92,7 @@ _MEMBER_LOG = (
     .order_by(*CANONICAL_ORDER)
 )
 FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+"""A bound before any action: ``-inf`` as a query parameter."""
 _ANYTHING_AFTER = select(
     exists().where(
         actions.c.member_pk == bindparam("pk"),
