@@ -313,6 +313,19 @@ def test_a_bad_week_start_lists_the_weekdays() -> None:
     ) == [f"{SOURCE}:1: week_start: input should be {WEEKDAYS}"]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "input should be greater than or equal to 0"),
+        ("367", "input should be less than or equal to 366"),
+        ("two weeks", "input should be a valid integer"),
+    ],
+)
+def test_a_bad_settle_window_names_its_limits(value: str, message: str) -> None:
+    found = problems(f"settle_days: {value}\nverbs:\n  share:\n    points: 10\n")
+    assert len(found) == 1 and found[0].startswith(f"{SOURCE}:1: settle_days: {message}")
+
+
 def test_a_file_needs_at_least_one_verb() -> None:
     assert problems("programme: Ambassadors\n") == [f"{SOURCE}:1: verbs: field required"]
     assert problems("verbs: {}\n") == [
