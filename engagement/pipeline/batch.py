@@ -93,8 +93,8 @@ def record_batch(
     A batch is logged in canonical order (see :mod:`engagement.pipeline.rescoring`),
     whatever its own order.  The actions of a member who already has later actions
     logged (within the settle window) go one by one through ``record_late`` (the
-    single-action path, which re-scores the member's later actions) once the batch
-    is written.
+    single-action path, which re-scores the member's later actions) before the rest
+    of the batch is written.
     """
     for action in batch:
         check_action(action, ruleset)
@@ -131,6 +131,11 @@ def record_batch(
         slow = {action.member for action in late}
         late = sorted((a for a in fresh if a.member in slow), key=lambda a: (a.at, a.key))
         fresh = [action for action in fresh if action.member not in slow]
+    awards: dict[str, Award] = {}
+    for action in late:
+        # First: the snapshots of the batch's other members are read below, and must
+        # already count what these actions aim at them (kudos).
+        awards[action.key] = record_late(action)
     fresh = rescoring.canonical(fresh, arrivals)
     counts: dict[str, int] = defaultdict(int)
     for action in fresh:
@@ -144,7 +149,6 @@ def record_batch(
         thanks.read(connection, (a.member for a in fresh if reciprocal(a, ruleset)))
     rows: list[dict[str, Any]] = []
     facts: list[Fact] = []
-    awards: dict[str, Award] = {}
     for action in fresh:
         person = people[action.member]
         row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
@@ -196,8 +200,6 @@ def record_batch(
         scorebook.write(
             connection, changes, {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
         )
-    for action in late:
-        awards[action.key] = record_late(action)
     result: list[Award] = []
     answered: set[str] = set()
     for action in batch:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import MONDAY
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -210,6 +210,65 @@ def _tidy(indexes: dict[str, dict[Any, list[tuple[float, float]]]]) -> dict[str,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=histories())
+@example(  # a batch whose late kudos thank a member whose snapshot it restores
+    ops=[
+        (
+            "record",
+            [
+                {
+                    "key": "a1",
+                    "member": "ben",
+                    "verb": "post",
+                    "channel": "linkedin",
+                    "at": "2026-07-20T10:00:00+02:00",
+                }
+            ],
+        ),
+        (
+            "record",
+            [
+                {
+                    "key": "a2",
+                    "member": "ben",
+                    "verb": "post",
+                    "channel": "intranet",
+                    "at": "2026-07-23T12:00:00+02:00",
+                }
+            ],
+        ),
+        (
+            "record",
+            [
+                {
+                    "key": "a3",
+                    "member": "cleo",
+                    "verb": "post",
+                    "channel": "linkedin",
+                    "at": "2026-07-24T06:00:00+02:00",
+                }
+            ],
+        ),
+        (
+            "batch",
+            [
+                {
+                    "key": "a4",
+                    "member": "cleo",
+                    "verb": "kudos",
+                    "target": "ben",
+                    "at": "2026-07-24T05:00:00+02:00",
+                },
+                {
+                    "key": "a5",
+                    "member": "ben",
+                    "verb": "post",
+                    "channel": "linkedin",
+                    "at": "2026-07-29T09:00:00+02:00",
+                },
+            ],
+        ),
+    ]
+)
 def test_snapshots_give_what_a_rebuild_from_the_log_gives(
     ops: list[tuple[str, Any]], database_url: str, tmp_path: Path
 ) -> None:
