@@ -1,8 +1,10 @@
 """Recording many actions at once: imports and backfills, in as few statements as possible.
 
-The same write as :func:`engagement.pipeline.recording.record_one` (lock, score,
-write action, ledger and score rows) for a whole batch: every member locked once, in
-one order, every key probed in one query, rows inserted many at a time.
+The pipeline of :func:`engagement.pipeline.recording.record_one` for a whole batch:
+its own lock and read stages (every member locked once, in one order, every key
+probed in one query, every member's state read at once), then the same scoring
+(:mod:`engagement.pipeline.scorer`) and write (:mod:`engagement.pipeline.persist`)
+stages, which insert the rows many at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -26,21 +27,19 @@ from engagement.core.actions import Action
 from engagement.core.facts import Fact
 from engagement.core.history import MemberHistory
 from engagement.core.periods import from_timestamp, zone
-from engagement.core.scoring import Award, score_and_remember
+from engagement.core.scoring import Award
 from engagement.exceptions import UnknownMemberError
-from engagement.leaderboards import book as scorebook
-from engagement.leaderboards.book import Owner, ScoreChanges
-from engagement.pipeline import rescoring, snapshots
-from engagement.pipeline.echoes import BatchEchoes
-from engagement.pipeline.kudos import ThanksBack, check_targets, colleagues, reciprocal
+from engagement.leaderboards.book import Owner
+from engagement.pipeline import persist, rescoring, snapshots
+from engagement.pipeline.kudos import check_targets, colleagues, reciprocal
+from engagement.pipeline.persist import Scored
 from engagement.pipeline.recording import (
     FAR_FUTURE,
-    INSERT_LEDGER,
-    award_entry,
     existing_awards,
     history_fact,
     same_member,
 )
+from engagement.pipeline.scorer import ReadOnce, Scorer
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
@@ -50,8 +49,6 @@ from engagement.storage.members import lock_order
 from engagement.storage.rows import (
     HISTORY_COLUMNS,
     NOT_REVOKED,
-    action_row,
-    fact_from_row,
 )
 from engagement.storage.tables import actions, members
 
@@ -143,63 +140,33 @@ def record_batch(
     people = _reserve_seqs(connection, locked, counts, ruleset)
     kept = kept if kept is not None else Kept()
     histories = _histories(connection, fresh, people, ruleset, kept)
-    echoes = BatchEchoes(connection, (a.content.id for a in fresh if a.content and a.text))
-    thanks = ThanksBack(ruleset)
-    if thanks:
-        thanks.read(connection, (a.member for a in fresh if reciprocal(a, ruleset)))
-    rows: list[dict[str, Any]] = []
-    facts: list[Fact] = []
+    scorer = Scorer(ruleset, ReadOnce(connection, ruleset, fresh))
+    scored: list[Scored] = []
     for action in fresh:
         person = people[action.member]
-        row = action_row(action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name)
-        person.next_seq += 1
-        echoes.measure(row)
-        fact = fact_from_row(row, action.member, zone(person.tz_name))
-        if thanks:
-            thanks.set_returned(fact)
-        steps = score_and_remember(fact, histories[action.member], ruleset)
-        scored_as_of = arrivals[action.key].scored_as_of
-        if scored_as_of is not None:
-            row["scored_as_of"] = scored_as_of
-            steps = (*steps, rescoring.deferred_step(ruleset, scored_as_of))
-        if thanks:
-            thanks.add(fact)
-        awards[action.key] = Award(
-            action.key, action.member, action.verb, fact.points, steps, ruleset.version
+        row, fact = scorer.logged(
+            action, member_pk=person.pk, seq=person.next_seq, tz_name=person.tz_name
         )
-        rows.append(row)
-        facts.append(fact)
-    if rows:
-        ids = _log_actions(connection, rows)
+        person.next_seq += 1
+        award = scorer.score(
+            action, row, fact, histories[action.member], arrivals[action.key].scored_as_of
+        )
+        awards[action.key] = award
+        scored.append(Scored(row, fact, award))
+    if scored:
+        teams = {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
+        ids = persist.write(connection, ruleset, scored, teams)
+        kept.latest.update((s.row["member_pk"], s.fact) for s in scored if s.row["key"] in ids)
         if written is not None:
             written.extend(
-                (f, ids[r["key"]], r["key"])
-                for f, r in zip(facts, rows, strict=True)
-                if r["key"] in ids
+                (s.fact, ids[s.row["key"]], s.row["key"]) for s in scored if s.row["key"] in ids
             )
-        lost = [row["key"] for row in rows if row["key"] not in ids]
+        lost = [s.row["key"] for s in scored if s.row["key"] not in ids]
         if lost:  # only a key already logged for a member outside this batch
             kept.entries.clear()  # their histories hold facts that were not logged
             for key, award in existing_awards(connection, lost).items():
                 same_member(award, next(a for a in fresh if a.key == key))
                 known[key] = award
-        connection.execute(
-            INSERT_LEDGER,
-            [
-                award_entry(ids[row["key"]], row["member_pk"], awards[row["key"]])
-                for row in rows
-                if row["key"] in ids
-            ],
-        )
-        changes = ScoreChanges(ruleset.boards)
-        for fact, row in zip(facts, rows, strict=True):
-            if row["key"] in ids:
-                changes.logged(
-                    row["member_pk"], fact.ts, fact.points, fact.verb, fact.channel, fact.topics
-                )
-        scorebook.write(
-            connection, changes, {m.pk: Owner(m.team, m.opted_in) for m in locked.values()}
-        )
     result: list[Award] = []
     answered: set[str] = set()
     for action in batch:
@@ -209,12 +176,6 @@ def record_batch(
         answered.add(action.key)
         result.append(award)
     return result
-
-
-def _log_actions(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert ``rows`` into the action log unless their key is taken; ids by key."""
-    statement = insert_if_absent(connection, actions, "key").returning(actions.c.key, actions.c.id)
-    return {key: action_id for key, action_id in connection.execute(statement, rows)}
 
 
 @dataclass(slots=True)
@@ -294,6 +255,8 @@ class Kept:
     """Members' states read from their snapshots, by member id."""
     entries: dict[int, CachedHistory] = field(default_factory=dict)
     """Each member's history after the batch, by member primary key."""
+    latest: dict[int, Fact] = field(default_factory=dict)
+    """Each member's last action the batch logged, by member primary key."""
 
 
 def _histories(

@@ -1,10 +1,14 @@
-"""Writing actions and their awards: one at a time, or in bulk for imports.
+"""Recording one action: the single-action lock and read stages of the pipeline.
 
 Everything here runs inside a transaction the caller owns and never commits.
 Idempotency and exactly-once come from the database: the action key is unique and
 inserted with ``ON CONFLICT DO NOTHING``.  A member's actions are scored one after
 another under a lock on the member's row (its ``event_seq`` counter), so two
 processes recording for the same member cannot both miss each other's action.
+
+The member's state comes from this process's cache when it is provably current,
+else from their snapshot, else from the log; scoring and writing are the stages
+every write shares (:mod:`engagement.pipeline.scorer`, :mod:`engagement.pipeline.persist`).
 """
 
 from __future__ import annotations
@@ -13,44 +17,39 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     bindparam,
     func,
-    insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
 
 from engagement.core.actions import Action
 from engagement.core.facts import Fact, Step
 from engagement.core.history import MemberHistory
-from engagement.core.periods import from_timestamp, zone
-from engagement.core.scoring import Award, score_and_remember
+from engagement.core.periods import from_timestamp
+from engagement.core.scoring import Award
 from engagement.exceptions import InvalidActionError, UnknownMemberError
-from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import Owner, ScoreChanges
-from engagement.pipeline import rescoring, snapshots
-from engagement.pipeline.echoes import echo_of
-from engagement.pipeline.kudos import check_targets, read_returned, reciprocal
+from engagement.pipeline import persist, rescoring, snapshots
+from engagement.pipeline.kudos import check_targets, reciprocal
+from engagement.pipeline.persist import Scored
 from engagement.pipeline.rescoring import FAR_PAST, Place, Rescored
+from engagement.pipeline.scorer import AskTheLog, Scorer
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import ACTIVE_VERSION, RulesetCache
-from engagement.storage.database import insert_if_absent_on
 from engagement.storage.history_cache import CachedHistory, HistoryCache
 from engagement.storage.members import Person, lock_for_badges
 from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import (
     HISTORY_COLUMNS,
     NOT_REVOKED,
-    action_row,
     fact_from_row,
 )
 from engagement.storage.tables import actions, ledger, members
@@ -103,7 +102,6 @@ _EXISTING_AWARDS = (
     .join(ledger, (ledger.c.action_id == actions.c.id) & (ledger.c.entry_kind == "award"))
     .where(actions.c.key.in_(bindparam("keys", expanding=True)))
 )
-INSERT_LEDGER = insert(ledger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +164,8 @@ def record_one(
         # their lock, which is what lets their snapshot say what it has received.
         locked_target = lock_for_badges(connection, target)
     tz_name = tz_name or ruleset.file.timezone
-    row = action_row(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
-    row["echo"] = echo_of(connection, row)
-    tz = zone(tz_name)
-    fact = fact_from_row(row, action.member, tz)
-    read_returned(connection, fact, ruleset)
+    scorer = Scorer(ruleset, AskTheLog(connection, ruleset))
+    row, fact = scorer.logged(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     cached = histories.take(member_pk)
     restored = None
     placed = rescoring.arrival(connection, ruleset, member_pk, row["at"], action.key, _utc(latest))
@@ -191,44 +186,24 @@ def record_one(
         entry = CachedHistory(
             rescored.history, ruleset.version, seq, rescored.since, rescored.contents
         )
-        steps = rescored.steps
+        award = scorer.award(action, fact, rescored.steps)
     else:
         if not _current(cached, seq, ruleset):
             restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
             if restored is not None:
                 cached = restored.history
         entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
-        steps = score_and_remember(fact, entry.history, ruleset)
-        if placed.scored_as_of is not None:
-            row["scored_as_of"] = placed.scored_as_of
-            steps = (*steps, rescoring.deferred_step(ruleset, placed.scored_as_of))
+        award = scorer.score(action, row, fact, entry.history, placed.scored_as_of)
     entry.seq = seq
-    award = Award(action.key, action.member, action.verb, fact.points, steps, ruleset.version)
-    if connection.dialect.name == "postgresql":
-        # One round trip for the action and its award entry (a statement each costs
-        # a round trip on a server; on SQLite it costs nothing more).
-        entry_row = award_entry(0, member_pk, award)
-        params = {**row, **{f"entry_{name}": value for name, value in entry_row.items()}}
-        inserted = prepared("log_and_award", connection, lambda: _log_and_award(list(row))).first(
-            connection, params
-        )
-    else:
-        inserted = prepared(
-            "log", connection, lambda: _log_action(connection.dialect.name), list(row)
-        ).first(connection, row)
-        if inserted is not None:
-            entry_row = award_entry(inserted[0], member_pk, award)
-            prepared("award", connection, lambda: INSERT_LEDGER, list(entry_row)).first(
-                connection, entry_row
-            )
-    if inserted is None:  # a concurrent transaction logged the same key first
-        return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     owner = Owner(team, bool(opted_in))
-    scorebook.log_one(connection, ruleset.boards, member_pk, owner, fact, entry.boards)
+    ids = persist.write(
+        connection, ruleset, [Scored(row, fact, award)], {member_pk: owner}, marks=entry.boards
+    )
+    if action.key not in ids:  # a concurrent transaction logged the same key first
+        return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     if rescored is not None:
         if rescored.entries:
-            connection.execute(INSERT_LEDGER, rescored.entries)
-            scorebook.write(connection, boards, {member_pk: owner})
+            persist.compensate(connection, rescored.entries, boards, {member_pk: owner})
             entry.boards.clear()  # the rows' points moved under what it had read
         # What the snapshot derived from the member's past no longer holds.
         snapshots.discard(connection, [member_pk])
@@ -240,7 +215,7 @@ def record_one(
         member_pk,
         entry,
         fact,
-        inserted[0],
+        ids[action.key],
         ruleset,
         person,
         locked_target,
@@ -259,47 +234,6 @@ def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
     if ruleset.catalogue.received(action.verb) or reciprocal(action, ruleset):
         return target
     return None
-
-
-@lru_cache(maxsize=4)
-def _log_action(dialect: str) -> Any:
-    return insert_if_absent_on(dialect, actions, ("key",)).returning(actions.c.id)
-
-
-_ENTRY_COLUMNS = (
-    "member_pk",
-    "entry_kind",
-    "points",
-    "rule_id",
-    "ruleset_version",
-    "explanation",
-    "created_at",
-)
-
-
-def _log_and_award(columns: Sequence[str]) -> Any:
-    """PostgreSQL: log the action unless its key is taken and, if it was logged, write
-    its award entry; the new action's id, or no row.  Binds: the action row's
-    ``columns``, and the entry's columns prefixed ``entry_``."""
-    logged = (
-        postgresql.insert(actions)
-        .values({name: bindparam(name, type_=actions.c[name].type) for name in columns})
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(actions.c.id)
-        .cte("logged")
-    )
-    entry = select(
-        logged.c.id,
-        *(
-            bindparam(f"entry_{name}", type_=ledger.c[name].type).label(name)
-            for name in _ENTRY_COLUMNS
-        ),
-    )
-    return (
-        insert(ledger)
-        .from_select(["action_id", *_ENTRY_COLUMNS], entry)
-        .returning(ledger.c.action_id)
-    )
 
 
 def _current(cached: CachedHistory | None, seq: int, ruleset: Ruleset) -> bool:
@@ -375,19 +309,6 @@ def history_fact(row: Mapping[Any, Any], member: str, tz: tzinfo) -> Fact:
     fact = fact_from_row(row, member, tz)
     fact.points = int(row["points"])
     return fact
-
-
-def award_entry(action_id: int, member_pk: int, award: Award) -> dict[str, Any]:
-    return {
-        "action_id": action_id,
-        "member_pk": member_pk,
-        "entry_kind": "award",
-        "points": award.points,
-        "rule_id": award.steps[0].rule,
-        "ruleset_version": award.ruleset_version,
-        "explanation": award.explanation(),
-        "created_at": datetime.now(UTC),
-    }
 
 
 def existing_awards(connection: Connection, keys: Sequence[str]) -> dict[str, Award]:

@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from engagement.core.facts import Fact, Step
 from engagement.core.history import MemberHistory
 from engagement.core.periods import zone
 from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import EngagementError, InvalidInputError
-from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import ScoreChanges
-from engagement.pipeline import snapshots
+from engagement.pipeline import persist, snapshots
 from engagement.pipeline.kudos import ThanksBack
 from engagement.pipeline.rescoring import CANONICAL_ORDER
 from engagement.rules.ruleset import Ruleset
@@ -226,12 +225,9 @@ def replay(connection: Connection, ruleset: Ruleset, *, apply: bool) -> ReplayRe
                 }
             )
         if len(adjustments) >= 5000:
-            connection.execute(insert(ledger), adjustments)
+            persist.compensate(connection, adjustments)
             adjustments.clear()
-    if adjustments:
-        connection.execute(insert(ledger), adjustments)
-    if boards:
-        scorebook.write(connection, boards, scorebook.owners(connection, adjusted))
+    persist.compensate(connection, adjustments, boards)
     if adjusted:
         # Rescoring changes what later actions of these members see (caps): bumping
         # their counter tells every process that its cached histories are stale.

@@ -13,7 +13,7 @@ from engagement.core.scoring import Award
 from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import ScoreChanges
-from engagement.pipeline import rescoring, snapshots
+from engagement.pipeline import persist, rescoring, snapshots
 from engagement.pipeline.rescoring import Place
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import active_version
@@ -154,8 +154,7 @@ def revoke(connection: Connection, key: str, reason: str, ruleset: Ruleset) -> R
         boards=changes,
     )
     if later.entries:
-        connection.execute(ledger.insert(), later.entries)
-        scorebook.write(connection, changes, scorebook.owners(connection, [member_pk]))
+        persist.compensate(connection, later.entries, changes)
     # The member's past changed: what their snapshot derived from it no longer holds
     # (the thanked colleague's goes once they are locked: Recognition.after_revocation).
     snapshots.discard(connection, [member_pk])

@@ -30,6 +30,7 @@ from engagement.pipeline.runtime import Runtime
 from engagement.pipeline.snapshots import Restored
 from engagement.pipeline.unit import AfterCommit
 from engagement.rules.ruleset import Ruleset
+from engagement.storage.history_cache import CachedHistory
 
 
 def record(runtime: Runtime, action: Action | Mapping[str, Any], session: Session | None) -> Award:
@@ -54,7 +55,9 @@ def _record_one(
     if recorded.history is not None and recorded.member_pk is not None:
         after_commit.append(partial(runtime.histories.put, recorded.member_pk, recorded.history))
     outcome = _recognise(runtime, connection, recorded, after_commit)
-    _snapshot(runtime, connection, recorded, outcome)
+    entry, fact, ruleset, pk = recorded.history, recorded.fact, recorded.ruleset, recorded.member_pk
+    if entry is not None and fact is not None and ruleset is not None and pk is not None:
+        _snapshot(runtime, connection, ruleset, outcome, {pk: (entry, fact)})
     if outcome.awarded:
         award = replace(award, badges=tuple(outcome.awarded))
     return award, outcome, recorded.ruleset
@@ -99,16 +102,17 @@ def record_many(
         outcome.awarded += late.awarded
         outcome.levels += late.levels
         outcome.completed += late.completed
-        if written:
-            last = {fact.member: fact for fact, _, _ in written}
-            for pk, entry in kept.entries.items():
-                state = outcome.states.get(pk)
-                if state is None or state.member_id not in last:
-                    continue
-                latest = last[state.member_id]
-                entry.seq = latest.seq
-                if snapshots.due(entry, entry.seq, runtime.snapshot_every):
-                    snapshots.write(connection, pk, entry, state, ruleset, latest)
+        _snapshot(
+            runtime,
+            connection,
+            ruleset,
+            outcome,
+            {
+                pk: (entry, kept.latest[pk])
+                for pk, entry in kept.entries.items()
+                if pk in kept.latest
+            },
+        )
         awards = revocation.marked_revoked(connection, awards)
         if notify:
             runtime.announcer.awards(
@@ -171,21 +175,26 @@ def _recognise(
 
 
 def _snapshot(
-    runtime: Runtime, connection: Connection, recorded: recording.Recorded, outcome: Outcome
+    runtime: Runtime,
+    connection: Connection,
+    ruleset: Ruleset,
+    outcome: Outcome,
+    latest: Mapping[int, tuple[CachedHistory, Fact]],
 ) -> None:
-    """Store the member's state every few actions, for processes without it cached."""
-    entry, person, ruleset = recorded.history, recorded.person, recorded.ruleset
-    fact = recorded.fact
-    if entry is None or person is None or ruleset is None or fact is None:
-        return
-    if recorded.member_pk is None:
-        return
-    if not snapshots.due(entry, person.seq, runtime.snapshot_every):
-        return
-    badges = outcome.states.get(recorded.member_pk)
-    if badges is None and not (ruleset.catalogue.empty and not ruleset.catalogue.levels):
-        return  # badges were not evaluated: a snapshot without them would mislead
-    snapshots.write(connection, recorded.member_pk, entry, badges, ruleset, fact)
+    """Store the state of each member due a snapshot, for processes without it cached.
+
+    ``latest``: by member primary key, the member's history and the last action just
+    logged for them (whose number the history now stands at).
+    """
+    evaluated = not (ruleset.catalogue.empty and not ruleset.catalogue.levels)
+    for member_pk, (entry, fact) in latest.items():
+        entry.seq = fact.seq
+        if not snapshots.due(entry, entry.seq, runtime.snapshot_every):
+            continue
+        badges = outcome.states.get(member_pk)
+        if badges is None and evaluated:
+            continue  # badges were not evaluated: a snapshot without them would mislead
+        snapshots.write(connection, member_pk, entry, badges, ruleset, fact)
 
 
 def _recognise_batch(
