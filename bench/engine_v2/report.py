@@ -38,7 +38,8 @@ def render(results: Results) -> str:
     lines += _profiles(results)
     lines += [
         "Reproduce: `python -m bench.engine_v2 [--quick] [--runs 3] [--pg-url URL] [--write]` "
-        "(8 to 10 minutes on this machine; `--quick` is a smoke test whose section goes to "
+        "(16 to 50 minutes on this machine, by its load and the processes' late "
+        "arrivals; `--quick` is a smoke test whose section goes to "
         "`bench/results/`). PostgreSQL databases are created beside the one in the URL "
         "and dropped at the end.",
         end,
