@@ -57,6 +57,15 @@ PURPOSES: tuple[tuple[str, str], ...] = (
     (r"FROM engagement_challenge_completions", "the member's challenge completions"),
     (r"^SELECT engagement_scores\.marks", "a score row's variety marks and points"),
     (r"max\(engagement_actions\.id\)", "the received-kudos watermark stored in the snapshot"),
+    (r"max\(engagement_actions\.at\)", "the member's latest `at`: is this action late?"),
+    (
+        r"^SELECT engagement_actions\.fingerprint FROM",
+        "other members' comments on this item: is this one a copy (`echo`)?",
+    ),
+    (
+        r"^WITH logged AS \(INSERT INTO engagement_actions",
+        "log the action and write its award entry in one round trip (PostgreSQL)",
+    ),
     (r"^INSERT INTO engagement_actions", "log the action (`ON CONFLICT (key) DO NOTHING`)"),
     (r"^INSERT INTO engagement_ledger", "the award's ledger entry"),
     (r"^UPDATE engagement_scores", "add the points to a score row (one per board period)"),
