@@ -21,6 +21,7 @@ upgrade once, and the others find the work done.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from engagement.exceptions import InvalidInputError, NotConfiguredError
 from engagement.migrations.hosts import is_engine_table
@@ -121,6 +123,30 @@ def upgrade(database: Engine, revision: str = "head") -> SchemaStatus:
     revision this version does not know (a newer version upgraded it).
     """
     target = _known(revision, "revision")
+    for attempt in range(LOCKED_ATTEMPTS):
+        try:
+            return _upgrade(database, target)
+        except OperationalError as error:
+            if attempt == LOCKED_ATTEMPTS - 1 or not _locked(database, error):
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+LOCKED_ATTEMPTS = 5
+"""How often :func:`upgrade` tries on SQLite when the file is locked.  Several
+processes starting at once on a new SQLite file all upgrade it; SQLite can refuse
+one of them "database is locked" while another creates the tables (the busy timeout
+does not cover every lock it takes, e.g. a journal-mode change on connect).  The
+whole transaction rolled back, so trying it again is safe, and it then finds the
+schema at head."""
+
+
+def _locked(database: Engine, error: OperationalError) -> bool:
+    return database.dialect.name == "sqlite" and "database is locked" in str(error.orig)
+
+
+def _upgrade(database: Engine, target: str) -> SchemaStatus:
     with database.begin() as connection:
         _lock(connection)
         status = _status(connection)

@@ -41,6 +41,8 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
+        # First: the journal-mode change below waits for other connections' locks too.
+        cursor.execute("PRAGMA busy_timeout=30000")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             # A checkpoint fsyncs inside whichever commit triggers it; every record
@@ -49,7 +51,6 @@ def _tune_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA wal_autocheckpoint=8000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-32000")
         cursor.close()

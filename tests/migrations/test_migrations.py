@@ -3,6 +3,7 @@ their rows, the models against the migrated schema, refusals, several processes.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -21,6 +22,7 @@ from engagement.migrations import (
     downgrade,
     drop_version_table,
     head,
+    runner,
     upgrade,
 )
 from engagement.migrations.hosts import only_engine_tables
@@ -234,3 +236,56 @@ def test_several_processes_creating_the_schema_at_once_create_it_once(database_u
     assert versions(database) == [head()]
     assert differences(database) == []
     database.dispose()
+
+
+def _locked_then(real: Any, failures: int, message: str) -> tuple[Any, list[int]]:
+    """``real``, failing ``failures`` times first with an SQLite ``message``."""
+    calls: list[int] = []
+
+    def upgrade_once(database: sa.Engine, target: str) -> Any:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError(message))
+        return real(database, target)
+
+    return upgrade_once, calls
+
+
+def test_a_locked_sqlite_file_is_tried_again(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several processes starting on a new file: SQLite may refuse one of them
+    "database is locked" while another creates the tables; it tries again."""
+    upgrade_once, calls = _locked_then(runner._upgrade, 2, "database is locked")
+    monkeypatch.setattr(runner, "_upgrade", upgrade_once)
+    with Engagement(f"sqlite:///{tmp_path / 'e.db'}") as engine:
+        engine.create_schema()
+        assert current(engine.database).at_head
+    assert len(calls) == 3
+
+
+def test_other_database_errors_are_not_tried_again(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade_once, calls = _locked_then(runner._upgrade, 1, "disk I/O error")
+    monkeypatch.setattr(runner, "_upgrade", upgrade_once)
+    with (
+        Engagement(f"sqlite:///{tmp_path / 'e.db'}") as engine,
+        pytest.raises(sa.exc.OperationalError, match="disk I/O error"),
+    ):
+        engine.create_schema()
+    assert len(calls) == 1
+
+
+def test_a_file_locked_for_good_is_reported_after_a_few_tries(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade_once, calls = _locked_then(runner._upgrade, 99, "database is locked")
+    monkeypatch.setattr(runner, "_upgrade", upgrade_once)
+    monkeypatch.setattr(runner.time, "sleep", lambda _: None)
+    with (
+        Engagement(f"sqlite:///{tmp_path / 'e.db'}") as engine,
+        pytest.raises(sa.exc.OperationalError, match="database is locked"),
+    ):
+        engine.create_schema()
+    assert len(calls) == runner.LOCKED_ATTEMPTS
