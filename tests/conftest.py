@@ -92,6 +92,18 @@ def memory_engine() -> Iterator[Engagement]:
     engagement.database.dispose()
 
 
+@pytest.fixture
+def programme(database_url: str) -> Iterator[Engagement]:
+    """The shipped rules with ana and ben enrolled (not opted in), on SQLite and
+    PostgreSQL; a test module may define its own ``programme`` instead."""
+    with Engagement(database_url) as engine:
+        engine.create_schema()
+        engine.activate_rules(DEFAULT_RULES_PATH)
+        for member in ("ana", "ben"):
+            engine.members.upsert(member)
+        yield engine
+
+
 ActionFactory = Callable[..., dict[str, Any]]
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import MONDAY
 
-from engagement import DEFAULT_RULES_PATH, Engagement
+from engagement import Engagement
 from engagement.storage.prepared import Prepared
 
 COMMENT = "What struck me here is how patiently their engineers rebuilt the billing platform"
@@ -26,16 +25,6 @@ def share(member: str, key: str, hours: float, text: str, item: str = "c-1") -> 
         "content": {"id": item, "kind": "industry", "topics": ["cloud"]},
         "text": text,
     }
-
-
-@pytest.fixture
-def programme(database_url: str) -> Iterator[Engagement]:
-    with Engagement(database_url) as engine:
-        engine.create_schema()
-        engine.activate_rules(DEFAULT_RULES_PATH)
-        for member in ("ana", "ben"):
-            engine.members.upsert(member)
-        yield engine
 
 
 def test_a_comment_copied_on_the_same_item_earns_no_personal_words(

@@ -3,15 +3,13 @@ once for a batch, gives the same judgements."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from conftest import MONDAY
 from sqlalchemy import select
 
-from engagement import DEFAULT_RULES_PATH, Engagement
+from engagement import Engagement
 from engagement.core.actions import parse_action
 from engagement.core.facts import Fact
 from engagement.pipeline.scorer import AskTheLog, Judgements, ReadOnce, Scorer
@@ -38,16 +36,6 @@ def _share(member: str, key: str, hours: float, text: str) -> dict[str, Any]:
 
 def _kudos(member: str, key: str, hours: float, target: str) -> dict[str, Any]:
     return {"key": key, "member": member, "verb": "kudos", "at": _at(hours), "target": target}
-
-
-@pytest.fixture
-def programme(database_url: str) -> Iterator[Engagement]:
-    with Engagement(database_url) as engine:
-        engine.create_schema()
-        engine.activate_rules(DEFAULT_RULES_PATH)
-        for member in ("ana", "ben"):
-            engine.members.upsert(member)
-        yield engine
 
 
 def _judged(engine: Engagement, make: Any, actions: list[dict[str, Any]]) -> list[Fact]:
