@@ -107,6 +107,33 @@ class MemberState:
                         index.remove(key, fact.ts, value)
         return fact
 
+    def repoint(self, seq: int, points: int) -> bool:
+        """Give the member's fact ``seq`` its re-scored ``points`` (a late action
+        changed them); ``False`` if the state does not hold the fact.
+
+        Only what reads the points moves: the total, and the goals' entries for the
+        fact, taken out with the old points and indexed again with the new.  Whether
+        the fact counts, and its words' verdict (:attr:`Fact.reused`), stay as
+        decided when it was added.
+        """
+        fact = self.own.get(seq)
+        if fact is None:
+            return False
+        if fact.points == points:
+            return True
+        goals = [goal for goal in self.catalogue.own(fact.verb) if goal.criterion.counts(fact)]
+        for goal in goals:
+            index = self.index(goal.key)
+            for key, value in goal.criterion.remember(fact):
+                index.remove(key, fact.ts, value)
+        self.points += points - fact.points
+        fact.points = points
+        for goal in goals:
+            index = self.index(goal.key)
+            for key, value in goal.criterion.remember(fact):
+                index.add(key, fact.ts, value)
+        return True
+
     def add_received(self, fact: Fact) -> None:
         self.received[(fact.member, fact.seq)] = fact
         self._index(fact, self.catalogue.received(fact.verb))

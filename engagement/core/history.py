@@ -206,6 +206,22 @@ class MemberHistory:
             self.indexes[rule_id].prune(before)
         self.facts = {seq: fact for seq, fact in self.facts.items() if fact.ts >= before}
 
+    def withdraw(self, fact: Fact) -> bool:
+        """Take ``fact`` (as it was remembered: same points) out of the indexes, to
+        remember it again after re-scoring it; whether every entry was found.
+
+        ``False`` means the history did not hold the fact as given: it is then
+        partly changed and must be rebuilt.
+        """
+        self.facts.pop(fact.seq, None)
+        indexes = self.indexes
+        for rule in self._ruleset.rules_remembering(fact.verb):
+            index = indexes[rule.id]
+            for key, value in rule.remember(fact):
+                if not index.discard(key, fact.ts, value):
+                    return False
+        return True
+
     def forget(self, seq: int) -> Fact | None:
         """Drop the fact logged as ``seq`` (a revocation); ``None`` if not held."""
         fact = self.facts.pop(seq, None)

@@ -77,6 +77,26 @@ class TimeIndex:
         del times[index]
         del values[index]
 
+    def discard(self, key: Hashable, ts: float, value: float = 1.0) -> bool:
+        """Forget one fact at ``ts`` with ``value``, if held; whether it was.
+
+        :meth:`remove` for a caller that is not sure the fact is there: an index
+        rebuilt elsewhere (a snapshot) might lack it, and a wrong removal must not
+        go unnoticed.
+        """
+        series = self._series.get(key)
+        if series is None:
+            return False
+        times, values = series
+        index = bisect_left(times, ts)
+        while index < len(times) and times[index] == ts:
+            if values[index] == value:
+                del times[index]
+                del values[index]
+                return True
+            index += 1
+        return False
+
     def count(self, key: Hashable, start: float, end: float) -> int:
         """Number of facts under ``key`` with ``start <= ts < end``."""
         series = self._series.get(key)

@@ -30,11 +30,10 @@ from engagement.core.periods import from_timestamp, zone
 from engagement.core.scoring import Award
 from engagement.exceptions import UnknownMemberError
 from engagement.leaderboards.book import Owner
-from engagement.pipeline import persist, rescoring, snapshots
+from engagement.pipeline import arrival, persist, rescoring, snapshots
 from engagement.pipeline.kudos import check_targets, colleagues, reciprocal
 from engagement.pipeline.persist import Scored
 from engagement.pipeline.recording import (
-    FAR_FUTURE,
     existing_awards,
     history_fact,
     same_member,
@@ -51,13 +50,6 @@ from engagement.storage.rows import (
     NOT_REVOKED,
 )
 from engagement.storage.tables import actions, members
-
-_OLDER_CONTENTS = select(*HISTORY_COLUMNS).where(
-    actions.c.member_pk == bindparam("pk"),
-    actions.c.at < bindparam("since"),
-    actions.c.content_id.in_(bindparam("ids", expanding=True)),
-    NOT_REVOKED,
-)
 
 
 @dataclass(slots=True)
@@ -120,7 +112,7 @@ def record_batch(
         if action.key not in seen:
             seen.add(action.key)
             fresh.append(action)
-    arrivals = rescoring.arrivals(
+    arrivals = arrival.arrivals(
         connection, ruleset, fresh, {name: member.pk for name, member in locked.items()}
     )
     late = [action for action in fresh if arrivals[action.key].rescores]
@@ -133,7 +125,7 @@ def record_batch(
         # First: the snapshots of the batch's other members are read below, and must
         # already count what these actions aim at them (kudos).
         awards[action.key] = record_late(action)
-    fresh = rescoring.canonical(fresh, arrivals)
+    fresh = arrival.canonical(fresh, arrivals)
     counts: dict[str, int] = defaultdict(int)
     for action in fresh:
         counts[action.member] += 1
@@ -288,16 +280,7 @@ def _histories(
         entry = restored.history
         if since.get(name, math.inf) < entry.since:
             continue  # the batch reaches further back than the snapshot
-        missing = contents[name] - entry.contents
-        if missing:
-            older = connection.execute(
-                _OLDER_CONTENTS,
-                {"pk": person.pk, "since": _instant(entry.since), "ids": sorted(missing)},
-            )
-            entry.history.add_all(
-                history_fact(r._mapping, name, zone(person.tz_name)) for r in older
-            )
-            entry.contents |= missing
+        rescoring.complete_contents(connection, entry, person.pk, name, contents[name])
         entry.boards.clear()  # the batch moves score rows without keeping their marks
         entry.contents |= contents[name]
         histories[name] = entry.history
@@ -313,10 +296,6 @@ def _histories(
         )
     histories.update(loaded)
     return histories
-
-
-def _instant(ts: float) -> datetime:
-    return FAR_FUTURE if math.isinf(ts) else from_timestamp(ts)
 
 
 def _load_histories(

@@ -57,7 +57,7 @@ class Recognition(BadgeStates):
         target: Person | None = None,
         restored: Restored | None = None,
         late: bool = False,
-        rescored: bool = False,
+        repointed: Sequence[tuple[int, int]] = (),
     ) -> Outcome:
         """Award what ``fact`` (logged, scored and locked under its member) earns.
 
@@ -69,16 +69,21 @@ class Recognition(BadgeStates):
         ``late``: the action arrived after later ones of the member (see
         :mod:`engagement.pipeline.rescoring`): everything their whole history meets is
         awarded, as a late action can complete what later ones began (a streak's
-        missing week).  ``rescored``: that changed later actions' points, so the state
-        is read afresh rather than brought up to date.
+        missing week).  ``repointed``: ``(seq, points now)`` of the later actions that
+        arrival re-scored; the state follows them, or is read afresh if it lacks one.
         """
         catalogue = ruleset.catalogue
         outcome = Outcome()
         if catalogue.empty and not catalogue.levels:
             return outcome
-        if rescored:
-            self._states.take(person.pk)  # its points moved under it
-            state = self.state(connection, ruleset, person, after_commit, complete=True)
+        if repointed:
+            update = _Repointing(fact, repointed)
+            state = self.state(
+                connection, ruleset, person, after_commit, apply=update, restored=restored
+            )
+            if update.failed:  # a state restored without one of the facts: read it all
+                self._states.take(person.pk)
+                state = self.state(connection, ruleset, person, after_commit, complete=True)
         else:
             state = self.state(
                 connection, ruleset, person, after_commit, apply=_adding(fact), restored=restored
@@ -426,6 +431,24 @@ class Recognition(BadgeStates):
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class _Repointing:
+    """Brings a member's state up to date with a late action: adds it, then gives the
+    later actions it re-scored their new points."""
+
+    __slots__ = ("fact", "failed", "repointed")
+
+    def __init__(self, fact: Fact, repointed: Sequence[tuple[int, int]]) -> None:
+        self.fact = fact
+        self.repointed = repointed
+        self.failed = False
+
+    def __call__(self, state: MemberState) -> None:
+        state.add_own(self.fact)
+        for seq, points in self.repointed:
+            if not state.repoint(seq, points):
+                self.failed = True
 
 
 def _adding(fact: Fact) -> Callable[[MemberState], None]:

@@ -31,14 +31,14 @@ from sqlalchemy import (
 from engagement.core.actions import Action
 from engagement.core.facts import Fact, Step
 from engagement.core.history import MemberHistory
-from engagement.core.periods import from_timestamp
 from engagement.core.scoring import Award
 from engagement.exceptions import InvalidActionError, UnknownMemberError
 from engagement.leaderboards.book import Owner, ScoreChanges
-from engagement.pipeline import persist, rescoring, snapshots
+from engagement.pipeline import arrival, persist, rescoring, snapshots
+from engagement.pipeline.arrival import Place
 from engagement.pipeline.kudos import check_targets, reciprocal
 from engagement.pipeline.persist import Scored
-from engagement.pipeline.rescoring import FAR_PAST, Place, Rescored
+from engagement.pipeline.rescoring import Rescored
 from engagement.pipeline.scorer import AskTheLog, Scorer
 from engagement.pipeline.snapshots import Restored
 from engagement.rules.checks import check_action
@@ -53,8 +53,6 @@ from engagement.storage.rows import (
     fact_from_row,
 )
 from engagement.storage.tables import actions, ledger, members
-
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 _PROBE = select(
     ACTIVE_VERSION.label("version"),
@@ -81,12 +79,6 @@ before the lock was granted, missing what its holder just committed."""
 _HISTORY = select(*HISTORY_COLUMNS).where(
     actions.c.member_pk == bindparam("pk"),
     or_(actions.c.at >= bindparam("since"), actions.c.content_id == bindparam("content_id")),
-    NOT_REVOKED,
-)
-_OLDER_SAME_CONTENT = select(*HISTORY_COLUMNS).where(
-    actions.c.member_pk == bindparam("pk"),
-    actions.c.at < bindparam("since"),
-    actions.c.content_id == bindparam("content_id"),
     NOT_REVOKED,
 )
 _EXISTING_AWARDS = (
@@ -125,8 +117,9 @@ class Recorded:
     late: bool = False
     """The action arrived after later ones of its member (within the settle window):
     badges are evaluated on the member's whole history."""
-    rescored: bool = False
-    """Its arrival changed the points of later actions: the badge state is read afresh."""
+    repointed: tuple[tuple[int, int], ...] = ()
+    """``(seq, points now)`` of the later actions its arrival re-scored: the badge
+    state follows (see :meth:`engagement.badges.state.MemberState.repoint`)."""
 
 
 _PREPARED = PreparedCache()
@@ -168,30 +161,19 @@ def record_one(
     row, fact = scorer.logged(action, member_pk=member_pk, seq=seq, tz_name=tz_name)
     cached = histories.take(member_pk)
     restored = None
-    placed = rescoring.arrival(connection, ruleset, member_pk, row["at"], action.key, _utc(latest))
+    if not _current(cached, seq, ruleset):
+        restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
+        cached = restored.history if restored is not None else None
+    placed = arrival.arrival(connection, ruleset, member_pk, row["at"], action.key, _utc(latest))
     rescored: Rescored | None = None
     boards = ScoreChanges(ruleset.boards)
     if placed.rescores:
         # Scored in its place among the member's actions, the later ones re-scored.
-        rescored = rescoring.rescore(
-            connection,
-            ruleset,
-            member_pk,
-            action.member,
-            start=Place.of(fact.ts, action.key),
-            because=f"an earlier {action.verb} arrived late",
-            boards=boards,
-            new=(fact, action.key),
-        )
-        entry = CachedHistory(
-            rescored.history, ruleset.version, seq, rescored.since, rescored.contents
+        rescored, entry = _rescore_late(
+            connection, ruleset, action, fact, member_pk, seq, cached, boards
         )
         award = scorer.award(action, fact, rescored.steps)
     else:
-        if not _current(cached, seq, ruleset):
-            restored = snapshots.restore(connection, member_pk, action.member, seq, ruleset)
-            if restored is not None:
-                cached = restored.history
         entry = _current_history(connection, cached, fact, member_pk, seq, ruleset)
         award = scorer.score(action, row, fact, entry.history, placed.scored_as_of)
     entry.seq = seq
@@ -201,12 +183,13 @@ def record_one(
     )
     if action.key not in ids:  # a concurrent transaction logged the same key first
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
-    if rescored is not None:
-        if rescored.entries:
-            persist.compensate(connection, rescored.entries, boards, {member_pk: owner})
-            entry.boards.clear()  # the rows' points moved under what it had read
-        # What the snapshot derived from the member's past no longer holds.
+    if rescored is not None and rescored.entries:
+        persist.compensate(connection, rescored.entries, boards, {member_pk: owner})
+        entry.boards.clear()  # the rows' points moved under what it had read
+        # What the snapshot derived from the member's past no longer holds (with
+        # no points changed, it does: it and the actions since give this state).
         snapshots.discard(connection, [member_pk])
+        entry.snapshot_seq = None  # so that a new one is written now
     person = Person(member_pk, action.member, team, locale, seq, badge_seq)
     if not ruleset.catalogue.received(action.verb):
         locked_target = None  # locked for the thanks back only: no badge to evaluate
@@ -221,8 +204,53 @@ def record_one(
         locked_target,
         restored,
         late=rescored is not None,
-        rescored=rescored is not None and bool(rescored.entries),
+        repointed=tuple(rescored.repointed) if rescored is not None else (),
     )
+
+
+def _rescore_late(
+    connection: Connection,
+    ruleset: Ruleset,
+    action: Action,
+    fact: Fact,
+    member_pk: int,
+    seq: int,
+    current: CachedHistory | None,
+    boards: ScoreChanges,
+) -> tuple[Rescored, CachedHistory]:
+    """Score ``fact``, which arrived after later actions of its member, in its place,
+    re-scoring those: on the member's ``current`` history when it can serve (see
+    :func:`rescoring.rescore_on`), else on one rebuilt from the log.  The scoring and
+    the member's history afterwards."""
+    start = Place.of(fact.ts, action.key)
+    because = f"an earlier {action.verb} arrived late"
+    new = (fact, action.key)
+    if current is not None:
+        rescored = rescoring.rescore_on(
+            connection,
+            ruleset,
+            member_pk,
+            action.member,
+            current,
+            start=start,
+            because=because,
+            boards=boards,
+            new=new,
+        )
+        if rescored is not None:
+            return rescored, current
+    rescored = rescoring.rescore(
+        connection,
+        ruleset,
+        member_pk,
+        action.member,
+        start=start,
+        because=because,
+        boards=boards,
+        new=new,
+    )
+    entry = CachedHistory(rescored.history, ruleset.version, seq, rescored.since, rescored.contents)
+    return rescored, entry
 
 
 def _aimed_at(action: Action, ruleset: Ruleset) -> str | None:
@@ -264,18 +292,12 @@ def _current_history(
         history = MemberHistory(ruleset)
         rows = connection.execute(
             _HISTORY,
-            {"pk": member_pk, "since": _instant(start), "content_id": fact.content_id},
+            {"pk": member_pk, "since": rescoring.bound(start), "content_id": fact.content_id},
         )
         history.add_all(history_fact(r._mapping, fact.member, fact.tz) for r in rows)
         contents = {fact.content_id} if fact.content_id is not None else set()
         return CachedHistory(history, ruleset.version, seq - 1, start, contents)
-    if fact.content_id is not None and fact.content_id not in cached.contents:
-        older = _PREPARED.get("older", connection, lambda: _OLDER_SAME_CONTENT).mappings(
-            connection,
-            {"pk": member_pk, "since": _instant(cached.since), "content_id": fact.content_id},
-        )
-        cached.history.add_all(history_fact(r, fact.member, fact.tz) for r in older)
-        cached.contents.add(fact.content_id)
+    rescoring.complete_contents(connection, cached, member_pk, fact.member, [fact.content_id])
     return cached
 
 
@@ -285,13 +307,6 @@ def _utc(value: datetime | str | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _instant(ts: float) -> datetime:
-    """``ts`` as a bound for a query: ``inf`` reads nothing, ``-inf`` everything."""
-    if math.isinf(ts):
-        return FAR_FUTURE if ts > 0 else FAR_PAST
-    return from_timestamp(ts)
 
 
 def same_member(award: Award, action: Action) -> Award:

@@ -30,8 +30,8 @@ from engagement.core.scoring import Award, score_and_remember
 from engagement.exceptions import EngagementError, InvalidInputError
 from engagement.leaderboards.book import ScoreChanges
 from engagement.pipeline import persist, snapshots
+from engagement.pipeline.arrival import CANONICAL_ORDER
 from engagement.pipeline.kudos import ThanksBack
-from engagement.pipeline.rescoring import CANONICAL_ORDER
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.members import lock_order
 from engagement.storage.tables import actions, ledger, members, revocations, rulesets

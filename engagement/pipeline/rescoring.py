@@ -1,23 +1,15 @@
-"""Scoring every action as of its own time, whatever order the actions arrive in.
+"""Re-scoring a member's actions from one place on: a late action's, a revocation's.
 
-A member's actions are scored in their *canonical order*: by when they happened
-(``at``), ties broken by idempotency key, never by when they were logged.  Most
-actions arrive in that order and are simply scored on top of the member's history.
-One that arrives after later actions of its member (a sync from a social network,
-an import of last week's file) is scored where it belongs, and the member's later
-actions are re-scored: each whose points change gets a ``rescore`` ledger entry (the
-ledger stays append-only), and the boards follow.  Revoking an action re-scores the
-later ones in the same way, as if it had never happened.
+An action that arrives after later actions of its member is scored in its place in
+the member's canonical order (:mod:`engagement.pipeline.arrival`), and the later
+actions are scored again: each whose points change gets a ``rescore`` ledger entry
+(the ledger stays append-only), and the boards follow.  Revoking an action
+re-scores the later ones in the same way, as if it had never happened.
 
-How late is late is the rule file's ``settle_days``: an action that happened more
-than that before the member's latest is scored *as of its arrival* instead, after
-everything logged so far, and says so; its place is kept in
-``engagement_actions.scored_as_of`` so that a replay puts it there again.  The
-canonical order is therefore a function of the log alone, which is what keeps
-``replay`` a pure function of it:
-
-    ORDER BY coalesce(scored_as_of, at), scored_as_of IS NOT NULL,
-             (member_seq when scored_as_of is set), key
+The history the later actions are scored on is either the member's current one
+(cached in this process or restored from their snapshot), from which only the later
+actions are taken out (:func:`rescore_on`: what a slightly late action costs), or
+one rebuilt from the log over the rules' window (:func:`rescore`).
 
 Only actions whose points were set under the active ruleset version are re-scored:
 the points of older ones stand until a replay is applied (see
@@ -28,36 +20,25 @@ from __future__ import annotations
 
 import math
 from bisect import insort
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
-from engagement.core.actions import Action
 from engagement.core.facts import Fact, Step
 from engagement.core.history import MemberHistory
 from engagement.core.periods import from_timestamp, zone
 from engagement.core.scoring import score_and_remember
 from engagement.leaderboards.book import ScoreChanges
+from engagement.pipeline.arrival import CANONICAL_ORDER, ORDER_AT, Place
 from engagement.pipeline.kudos import ThanksBack
 from engagement.rules.ruleset import Ruleset
+from engagement.storage.history_cache import CachedHistory
+from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, ledger
-
-DAY = 86_400.0
-
-ORDER_AT = func.coalesce(actions.c.scored_as_of, actions.c.at)
-"""Where an action stands in its member's order: when it happened, or where it was
-placed on arrival (after the settle window)."""
-CANONICAL_ORDER = (
-    ORDER_AT,
-    actions.c.scored_as_of.is_not(None),
-    case((actions.c.scored_as_of.is_(None), 0), else_=actions.c.member_seq),
-    actions.c.key,
-)
-"""A member's actions in the order they are scored (see the module's docstring)."""
 
 _SCORED_UNDER = (
     select(func.max(ledger.c.ruleset_version))
@@ -91,133 +72,43 @@ _MEMBER_LOG = (
     )
     .order_by(*CANONICAL_ORDER)
 )
-FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
-"""A bound before any action: ``-inf`` as a query parameter."""
-_ANYTHING_AFTER = select(
-    exists().where(
+_LATER = (
+    select(
+        *HISTORY_COLUMNS,
+        actions.c.id,
+        actions.c.key,
+        actions.c.tz,
+        actions.c.scored_as_of,
+        _SCORED_UNDER.label("scored_under"),
+    )
+    .where(
         actions.c.member_pk == bindparam("pk"),
-        or_(
-            actions.c.at > bindparam("at"),
-            and_(actions.c.at == bindparam("at"), actions.c.key > bindparam("key")),
-            actions.c.scored_as_of >= bindparam("at"),
-        ),
+        # ``ORDER_AT >= start``, written so that the (member, at) index serves it:
+        # an action placed after its arrival is placed later than it happened.
+        or_(actions.c.at >= bindparam("start"), actions.c.scored_as_of >= bindparam("start")),
         NOT_REVOKED,
     )
+    .order_by(*CANONICAL_ORDER)
 )
-
-
-class Place(NamedTuple):
-    """An action's place in its member's canonical order (compares as the SQL does)."""
-
-    at: float
-    deferred: bool
-    seq: int
-    key: str
-
-    @classmethod
-    def of(cls, at: float, key: str, *, seq: int = 0, scored_as_of: float | None = None) -> Place:
-        if scored_as_of is None:
-            return cls(at, False, 0, key)
-        return cls(scored_as_of, True, seq, key)
-
-
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """How an action about to be logged stands against its member's logged ones."""
-
-    late: bool
-    """Actions of the member that happened after it are logged already."""
-    scored_as_of: datetime | None = None
-    """Set when it is later than the settle window allows: it is then scored as of
-    this instant (the member's latest action), after everything logged so far."""
-
-    @property
-    def rescores(self) -> bool:
-        """Whether logging it re-scores the member's later actions."""
-        return self.late and self.scored_as_of is None
-
-
-IN_ORDER = Arrival(late=False)
-
-
-def arrival(
-    connection: Connection,
-    ruleset: Ruleset,
-    member_pk: int,
-    at: datetime,
-    key: str,
-    latest: datetime | None,
-) -> Arrival:
-    """Where an action of ``member_pk`` at ``at`` (key ``key``) arrives, given the
-    member's ``latest`` logged ``at`` (read with their lock; ``None``: no action yet).
-
-    The common case (later than everything logged) costs no query; a tie on the
-    instant asks the database whether anything sorts after the new action.
-    """
-    if latest is None or at > latest:
-        return IN_ORDER
-    if (
-        at == latest
-        and not connection.execute(
-            _ANYTHING_AFTER, {"pk": member_pk, "at": at, "key": key}
-        ).scalar()
-    ):
-        return IN_ORDER
-    if (latest - at).total_seconds() > ruleset.file.settle_days * DAY:
-        return Arrival(late=True, scored_as_of=latest)
-    return Arrival(late=True)
-
-
-def deferred_step(ruleset: Ruleset, scored_as_of: datetime) -> Step:
-    """The explanation an action scored as of its arrival carries."""
-    return Step(
-        "settle_days",
-        "add",
-        0,
-        f"arrived over {ruleset.file.settle_days} days after later actions: scored as of "
-        f"{scored_as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC, earlier points unchanged",
-    )
-
-
-def arrivals(
-    connection: Connection,
-    ruleset: Ruleset,
-    batch: Sequence[Action],
-    pks: Mapping[str, int],
-) -> dict[str, Arrival]:
-    """How each action of ``batch`` (by key) stands against its member's logged ones;
-    ``pks``: the members' primary keys, read under their locks."""
-    members = sorted({pks[a.member] for a in batch if a.member in pks})
-    latest: dict[int, datetime] = {}
-    for start in range(0, len(members), 500):
-        for pk, at in connection.execute(
-            select(actions.c.member_pk, func.max(actions.c.at))
-            .where(actions.c.member_pk.in_(members[start : start + 500]))
-            .group_by(actions.c.member_pk)
-        ):
-            latest[pk] = at
-    found: dict[str, Arrival] = {}
-    for action in batch:
-        pk = pks.get(action.member)
-        if pk is None or pk not in latest:
-            found[action.key] = IN_ORDER
-            continue
-        found[action.key] = arrival(connection, ruleset, pk, action.at, action.key, latest[pk])
-    return found
-
-
-def canonical(batch: Sequence[Action], arrivals: Mapping[str, Arrival]) -> list[Action]:
-    """``batch`` in the order its actions are scored: by time, those scored as of
-    their arrival at that instant in the batch's order, ties by key."""
-
-    def place(item: tuple[int, Action]) -> tuple[datetime, bool, int, str]:
-        index, action = item
-        scored_as_of = arrivals[action.key].scored_as_of
-        if scored_as_of is None:
-            return (action.at.astimezone(UTC), False, 0, action.key)
-        return (scored_as_of, True, index, action.key)
-
-    return [action for _, action in sorted(enumerate(batch), key=place)]
+"""A member's actions from an instant on, in canonical order: those a late action
+re-scores."""
+_OLDER_ON_CONTENTS = select(*HISTORY_COLUMNS, actions.c.tz).where(
+    actions.c.member_pk == bindparam("pk"),
+    actions.c.at < bindparam("since"),
+    actions.c.content_id.in_(bindparam("content_ids", expanding=True)),
+    NOT_REVOKED,
+)
+_OLDER_ON_CONTENT = select(*HISTORY_COLUMNS, actions.c.tz).where(
+    actions.c.member_pk == bindparam("pk"),
+    actions.c.at < bindparam("since"),
+    actions.c.content_id == bindparam("content_id"),
+    NOT_REVOKED,
+)
+_PREPARED = PreparedCache()
+FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+"""A bound before any action: ``-inf`` as a query parameter."""
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+"""A bound after any action: ``inf`` as a query parameter."""
 
 
 @dataclass(slots=True)
@@ -235,6 +126,8 @@ class Rescored:
     """``rescore`` ledger entries for the actions whose points changed."""
     changes: int = 0
     """How many actions changed."""
+    repointed: list[tuple[int, int]] = field(default_factory=list)
+    """``(seq, points now)`` of each action whose points changed."""
 
 
 def rescore(
@@ -257,8 +150,6 @@ def rescore(
     ``boards`` gathers the points the score rows move by.  The caller holds the
     member's lock and writes the entries.
     """
-    version = ruleset.version
-    verbs = ruleset.verbs
     first = new[0] if new is not None else None
     since = _lookback(ruleset, start, first)
     log: list[tuple[Place, Fact, Any]] = []
@@ -267,7 +158,7 @@ def rescore(
         _MEMBER_LOG,
         {
             "pk": member_pk,
-            "since": FAR_PAST if since == -math.inf else from_timestamp(since),
+            "since": bound(since),
             "start": from_timestamp(start.at),
             "content_id": first.content_id if first is not None else None,
         },
@@ -285,6 +176,115 @@ def rescore(
         insort(log, (Place.of(new[0].ts, new[1]), new[0], None), key=lambda item: item[0])
     history = MemberHistory(ruleset)
     result = Rescored(history, since, contents)
+    _score_in_order(connection, ruleset, member_pk, member_id, log, start, because, boards, result)
+    return result
+
+
+def rescore_on(
+    connection: Connection,
+    ruleset: Ruleset,
+    member_pk: int,
+    member_id: str,
+    entry: CachedHistory,
+    *,
+    start: Place,
+    because: str,
+    boards: ScoreChanges,
+    new: tuple[Fact, str],
+) -> Rescored | None:
+    """:func:`rescore`, on ``entry``: the member's current history (cached, or restored
+    from their snapshot), which already holds everything the rules read.
+
+    Only the actions from ``start`` on are read from the log (usually one or two:
+    an action arrives a little late), taken out of the history's indexes, and scored
+    again after ``new``; the history is then the member's, ``new`` included.  A late
+    action thus costs about what an action in order costs, instead of a rebuild of
+    the rules' whole window from the log.
+
+    ``None`` when ``entry`` cannot serve (it starts after the window the rules read,
+    or does not hold a fact it should); ``entry`` may then be half changed, and the
+    caller rebuilds from the log with :func:`rescore`.
+    """
+    first = new[0]
+    since = _lookback(ruleset, start, first)
+    if since < entry.since:
+        return None
+    later: list[tuple[Place, Fact, Any]] = []
+    rows = connection.execute(_LATER, {"pk": member_pk, "start": from_timestamp(start.at)})
+    for row in rows:
+        fact = _fact(row._mapping, member_id)
+        scored_as_of = row.scored_as_of.timestamp() if row.scored_as_of is not None else None
+        place = Place.of(fact.ts, row.key, seq=fact.seq, scored_as_of=scored_as_of)
+        if place < start:
+            continue  # the same instant, before it by key: it stays as it is
+        if fact.ts < entry.since:
+            return None  # placed after its arrival, older than the history holds
+        later.append((place, fact, row))
+    history = entry.history
+    complete_contents(
+        connection,
+        entry,
+        member_pk,
+        member_id,
+        {fact.content_id for _, fact, _ in later} | {first.content_id},
+    )
+    for _, fact, _ in later:
+        if not history.withdraw(fact):
+            return None
+    log = [*later, (Place.of(first.ts, new[1]), first, None)]
+    log.sort(key=lambda item: item[0])
+    result = Rescored(history, entry.since, entry.contents)
+    _score_in_order(connection, ruleset, member_pk, member_id, log, start, because, boards, result)
+    return result
+
+
+def complete_contents(
+    connection: Connection,
+    entry: CachedHistory,
+    member_pk: int,
+    member_id: str,
+    content_ids: Iterable[str | None],
+) -> None:
+    """Add to ``entry`` the member's actions on ``content_ids`` older than it holds
+    (rules keyed by content read them whatever their age)."""
+    missing = sorted({c for c in content_ids if c is not None} - entry.contents)
+    if not missing:
+        return
+    since = bound(entry.since)
+    rows: Sequence[Mapping[Any, Any]]
+    if len(missing) == 1:  # an action in order, on a content new to the history
+        rows = _PREPARED.get("older", connection, lambda: _OLDER_ON_CONTENT).mappings(
+            connection, {"pk": member_pk, "since": since, "content_id": missing[0]}
+        )
+    else:
+        rows = (
+            connection.execute(
+                _OLDER_ON_CONTENTS, {"pk": member_pk, "since": since, "content_ids": missing}
+            )
+            .mappings()
+            .all()
+        )
+    entry.history.add_all(_fact(row, member_id) for row in rows)
+    entry.contents.update(missing)
+
+
+def _score_in_order(
+    connection: Connection,
+    ruleset: Ruleset,
+    member_pk: int,
+    member_id: str,
+    log: Sequence[tuple[Place, Fact, Any]],
+    start: Place,
+    because: str,
+    boards: ScoreChanges,
+    result: Rescored,
+) -> None:
+    """Score the facts of ``log`` (in canonical order) on ``result.history``: the new
+    one (no row), and those from ``start`` on whose points the active rules set, each
+    change becoming a ``rescore`` entry of ``result``; the others are only remembered."""
+    version = ruleset.version
+    verbs = ruleset.verbs
+    history = result.history
     now = datetime.now(UTC)
     thanks: ThanksBack | None = None
     for place, fact, row in log:
@@ -305,6 +305,7 @@ def rescore(
         if after == before:
             continue
         result.changes += 1
+        result.repointed.append((fact.seq, after))
         boards.adjusted(member_pk, fact.ts, after - before)
         result.entries.append(
             {
@@ -324,7 +325,13 @@ def rescore(
                 "created_at": now,
             }
         )
-    return result
+
+
+def bound(ts: float) -> datetime:
+    """``ts`` as a bound for a query: ``-inf`` reads everything, ``inf`` nothing."""
+    if math.isinf(ts):
+        return FAR_FUTURE if ts > 0 else FAR_PAST
+    return from_timestamp(ts)
 
 
 def _lookback(ruleset: Ruleset, start: Place, first: Fact | None) -> float:

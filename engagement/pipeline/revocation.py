@@ -14,7 +14,7 @@ from engagement.exceptions import InvalidInputError, UnknownActionError
 from engagement.leaderboards import book as scorebook
 from engagement.leaderboards.book import ScoreChanges
 from engagement.pipeline import persist, rescoring, snapshots
-from engagement.pipeline.rescoring import Place
+from engagement.pipeline.arrival import Place
 from engagement.rules.ruleset import Ruleset
 from engagement.rules.store import active_version
 from engagement.storage.database import insert_if_absent

@@ -21,9 +21,9 @@ from engagement.core.facts import Fact, Step
 from engagement.core.history import MemberHistory
 from engagement.core.periods import zone
 from engagement.core.scoring import Award, score_and_remember
+from engagement.pipeline.arrival import deferred_step
 from engagement.pipeline.echoes import BatchEchoes, echo_of
 from engagement.pipeline.kudos import ThanksBack, read_returned, reciprocal
-from engagement.pipeline.rescoring import deferred_step
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.rows import action_row, fact_from_row
 

@@ -170,7 +170,7 @@ def _recognise(
         target=recorded.target,
         restored=recorded.restored,
         late=recorded.late,
-        rescored=recorded.rescored,
+        repointed=recorded.repointed,
     )
 
 

@@ -31,3 +31,16 @@ def test_remove_forgets_exactly_one_matching_fact() -> None:
     assert index.count("k", 0.0, 100.0) == 0
     index.add("k", 3.0)
     assert index.ever("k") == 1
+
+
+def test_discard_forgets_a_matching_fact_and_says_when_there_is_none() -> None:
+    index = TimeIndex()
+    index.add("k", 10.0, 5.0)
+    index.add("k", 10.0, 7.0)
+    index.add("k", 12.0, 7.0)
+    assert index.discard("k", 10.0, 7.0)
+    assert index.entries("k", 0.0, 100.0) == ([10.0, 12.0], [5.0, 7.0])
+    assert not index.discard("k", 10.0, 7.0)  # the other 7.0 is at another time
+    assert not index.discard("k", 11.0, 5.0)
+    assert not index.discard("other", 10.0, 5.0)
+    assert index.entries("k", 0.0, 100.0) == ([10.0, 12.0], [5.0, 7.0])

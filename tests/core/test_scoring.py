@@ -307,3 +307,42 @@ def test_shared_steps_cannot_be_changed() -> None:
     with pytest.raises(TypeError):
         detail["words"] = 1  # type: ignore[index]
     assert steps[-1][1] is steps[-2][1]
+
+
+@pytest.mark.parametrize("name", sorted(RULESETS))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_withdrawing_facts_and_scoring_them_again_gives_the_history_in_order(
+    name: str, data: st.DataObject
+) -> None:
+    """What a late action does to a member's current history: the facts after it are
+    withdrawn, it is scored, and they are scored again on top."""
+    ruleset = RULESETS[name]
+    rows = data.draw(st.lists(fact_rows(tuple(ruleset.verbs)), min_size=1, max_size=40))
+    rows.sort(key=lambda row: row["ts"])
+    late = data.draw(st.integers(0, len(rows) - 1))
+    tz = zone("Europe/Paris")
+    facts = [Fact(seq, "ana", tz=tz, **row) for seq, row in enumerate(rows, start=1)]
+    in_order = MemberHistory(ruleset)
+    expected = []
+    for fact in facts:
+        copy = replace(fact)
+        score_and_remember(copy, in_order, ruleset)
+        expected.append(copy.points)
+
+    history = MemberHistory(ruleset)
+    arrived = [f for i, f in enumerate(facts) if i != late]
+    for fact in arrived:
+        score_and_remember(fact, history, ruleset)
+    later = [f for f in arrived if f.seq > facts[late].seq]
+    for fact in later:
+        assert history.withdraw(fact)
+    for fact in [facts[late], *later]:
+        score_and_remember(fact, history, ruleset)
+
+    assert [fact.points for fact in facts] == expected
+    for rule in ruleset.rules:
+        assert contents(history.indexes[rule.id]) == contents(in_order.indexes[rule.id])
+    moved = replace(facts[0], ts=facts[0].ts - 1)  # never remembered at that time
+    if any(tuple(rule.remember(moved)) for rule in ruleset.rules_remembering(moved.verb)):
+        assert not history.withdraw(moved)

@@ -7,12 +7,14 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from conftest import MONDAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_replay import OWN_RULES, ZONES, logs, net_in_ledger, own_words, points_replayed
 
 from engagement import Engagement
+from engagement.pipeline import rescoring
 
 
 def share(
@@ -93,6 +95,88 @@ def test_revoking_an_action_rescores_the_later_ones(engine: Engagement) -> None:
     )
     assert engine.replay().changed == 0
     assert engine.boards.rebuild(check=True).consistent
+
+
+def never_from_the_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a rebuild of the member's window from the log fail the test."""
+
+    def rebuilt(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("re-scored on a history rebuilt from the log")
+
+    monkeypatch.setattr(rescoring, "rescore", rebuilt)
+
+
+def test_a_late_action_re_scores_on_the_members_current_history(
+    engine: Engagement, memory_engine: Engagement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the member's history cached, only the later actions are read again."""
+    in_order = with_ana(memory_engine)
+    late = with_ana(engine)
+    days = (0, 1, 2, 3)
+    for day in days:
+        in_order.record(share(f"k{day}", day))
+    for day in (2, 3):  # warm: this process holds the member's history
+        late.record(share(f"k{day}", day))
+    never_from_the_log(monkeypatch)
+    late.record(share("k1", 1))  # late: k2 and k3 re-scored
+    late.record(share("k0", 0))  # later still
+
+    assert late.ledger.points("ana") == in_order.ledger.points("ana")
+    assert [e.entry_kind for e in late.ledger.entries("ana")].count("rescore") >= 1
+    # The badge state the process keeps followed the re-scored points.
+    assert late.badges.level("ana") == in_order.badges.level("ana")
+    assert late.badges.progress("ana") == in_order.badges.progress("ana")
+    monkeypatch.undo()
+    assert late.replay().changed == 0
+    assert late.boards.rebuild(check=True).consistent
+
+
+def test_a_late_action_re_scores_on_the_members_snapshot_in_another_process(
+    engine: Engagement,
+    memory_engine: Engagement,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    in_order = with_ana(memory_engine)
+    for day in (0, 1, 2, 3):
+        in_order.record(share(f"k{day}", day))
+    with_ana(engine)
+    for day in (1, 2, 3):
+        engine.record(share(f"k{day}", day))
+    with Engagement(database_url, history_cache_size=0, snapshot_every=1) as other:
+        other.record(share("k-new", 3.5, content="c9"))  # writes the snapshot
+        in_order.record(share("k-new", 3.5, content="c9"))
+        never_from_the_log(monkeypatch)
+        other.record(share("k0", 0))  # late, in a process with no cached history
+
+        assert other.ledger.points("ana") == in_order.ledger.points("ana")
+        monkeypatch.undo()
+        assert other.replay().changed == 0
+    with Engagement(database_url) as reader:  # its state, read afresh from the log
+        assert engine.badges.progress("ana") == reader.badges.progress("ana")
+
+
+def test_a_late_action_reaching_before_the_cached_history_is_re_scored_from_the_log(
+    engine: Engagement, memory_engine: Engagement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_order = with_ana(memory_engine)
+    for day in (0, 10):
+        in_order.record(share(f"k{day}", day))
+    late = with_ana(engine)
+    late.record(share("k10", 10))  # the cached history reaches back from day 10
+    from_the_log = rescoring.rescore
+    calls: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return from_the_log(*args, **kwargs)
+
+    monkeypatch.setattr(rescoring, "rescore", counted)
+    late.record(share("k0", 0))  # its rules' windows reach further back
+
+    assert calls == [1]
+    assert late.ledger.points("ana") == in_order.ledger.points("ana")
+    assert late.replay().changed == 0
 
 
 def fresh() -> Engagement:
