@@ -92,7 +92,7 @@ def test_a_revision_the_package_does_not_ship(
     assert run([command, "--db", database_url, "--revision", "zz"], capsys) == (
         2,
         "",
-        "engagement: revision: no revision 'zz'; this version ships 0001, 0002, 0003 "
+        "engagement: revision: no revision 'zz'; this version ships 0001, 0002, 0003, 0004 "
         "(or 'head', 'base')\n",
     )
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -137,6 +138,15 @@ actions = Table(
     Index(None, "member_pk", "content_id"),
     Index(None, "target", "verb"),
     Index(None, "content_id", "at"),
+    # The few actions placed after their arrival, by member: a late action finds
+    # those placed after it with the (member, at) index and this one.
+    Index(
+        None,
+        "member_pk",
+        "scored_as_of",
+        sqlite_where=text("scored_as_of IS NOT NULL"),
+        postgresql_where=text("scored_as_of IS NOT NULL"),
+    ),
 )
 
 revocations = Table(

@@ -178,7 +178,7 @@ def test_a_revision_the_package_does_not_ship_is_refused(database_url: str, revi
             upgrade(engine.database, revision)
         if revision == "nope":
             assert str(raised.value) == (
-                "revision: no revision 'nope'; this version ships 0001, 0002, 0003 "
+                "revision: no revision 'nope'; this version ships 0001, 0002, 0003, 0004 "
                 "(or 'head', 'base')"
             )
         with pytest.raises(InvalidInputError, match=r"^revision: "):
