@@ -29,7 +29,8 @@ from engagement.core.history import MemberHistory
 from engagement.core.periods import from_timestamp, zone
 from engagement.core.scoring import Award
 from engagement.exceptions import UnknownMemberError
-from engagement.leaderboards.book import Owner
+from engagement.leaderboards.book import SEPARATOR, Owner
+from engagement.leaderboards.tables import scores
 from engagement.pipeline import arrival, persist, rescoring, snapshots
 from engagement.pipeline.kudos import check_targets, colleagues, reciprocal
 from engagement.pipeline.persist import Scored
@@ -249,6 +250,35 @@ class Kept:
     """Each member's history after the batch, by member primary key."""
     latest: dict[int, Fact] = field(default_factory=dict)
     """Each member's last action the batch logged, by member primary key."""
+
+
+def keep_boards(connection: Connection, ruleset: Ruleset, kept: Kept) -> None:
+    """Give each member's history after the batch the marks and points of their score
+    rows for the periods of their last action, read in one query.
+
+    The batch moves score rows in SQL without keeping what they hold, and a history
+    (and the snapshot written from it) without them makes each of the member's next
+    actions read its rows one by one, in every process that restores it.
+    """
+    wanted: dict[int, tuple[str, ...]] = {
+        pk: tuple(ruleset.boards.periods(fact.ts)) for pk, fact in kept.latest.items()
+    }
+    if not wanted:
+        return
+    periods = sorted({period for found in wanted.values() for period in found})
+    pks = sorted(wanted)
+    for start in range(0, len(pks), 500):
+        rows = connection.execute(
+            select(scores.c.member_pk, scores.c.period, scores.c.marks, scores.c.points).where(
+                scores.c.member_pk.in_(pks[start : start + 500]),
+                scores.c.period.in_(periods),
+                scores.c.marks != "",
+            )
+        )
+        for pk, period, marks, points in rows:
+            entry = kept.entries.get(pk)
+            if entry is not None and period in wanted[pk]:
+                entry.boards[period] = (frozenset(marks.split(SEPARATOR)), int(points))
 
 
 def _histories(

@@ -185,7 +185,10 @@ def record_one(
         return Recorded(same_member(existing_awards(connection, [action.key])[action.key], action))
     if rescored is not None and rescored.entries:
         persist.compensate(connection, rescored.entries, boards, {member_pk: owner})
-        entry.boards.clear()  # the rows' points moved under what it had read
+        for (_, period), change in boards.rows.items():  # the rows' points moved
+            known = entry.boards.get(period)
+            if known is not None:
+                entry.boards[period] = (known[0], known[1] + change.points)
         # What the snapshot derived from the member's past no longer holds (with
         # no points changed, it does: it and the actions since give this state).
         snapshots.discard(connection, [member_pk])

@@ -92,15 +92,17 @@ _LATER = (
 )
 """A member's actions from an instant on, in canonical order: those a late action
 re-scores."""
+# A member's actions on some contents, whatever their age.  The caller keeps those
+# older than its history: asked in SQL, ``at <`` leads SQLite (with no statistics)
+# to walk the member's whole log by the (member, at) index instead of seeking
+# (member, content) -- 1.6 ms instead of 0.03 for a member with a year of actions.
 _OLDER_ON_CONTENTS = select(*HISTORY_COLUMNS, actions.c.tz).where(
     actions.c.member_pk == bindparam("pk"),
-    actions.c.at < bindparam("since"),
     actions.c.content_id.in_(bindparam("content_ids", expanding=True)),
     NOT_REVOKED,
 )
 _OLDER_ON_CONTENT = select(*HISTORY_COLUMNS, actions.c.tz).where(
     actions.c.member_pk == bindparam("pk"),
-    actions.c.at < bindparam("since"),
     actions.c.content_id == bindparam("content_id"),
     NOT_REVOKED,
 )
@@ -250,21 +252,20 @@ def complete_contents(
     missing = sorted({c for c in content_ids if c is not None} - entry.contents)
     if not missing:
         return
-    since = bound(entry.since)
     rows: Sequence[Mapping[Any, Any]]
     if len(missing) == 1:  # an action in order, on a content new to the history
         rows = _PREPARED.get("older", connection, lambda: _OLDER_ON_CONTENT).mappings(
-            connection, {"pk": member_pk, "since": since, "content_id": missing[0]}
+            connection, {"pk": member_pk, "content_id": missing[0]}
         )
     else:
         rows = (
-            connection.execute(
-                _OLDER_ON_CONTENTS, {"pk": member_pk, "since": since, "content_ids": missing}
-            )
+            connection.execute(_OLDER_ON_CONTENTS, {"pk": member_pk, "content_ids": missing})
             .mappings()
             .all()
         )
-    entry.history.add_all(_fact(row, member_id) for row in rows)
+    since = entry.since
+    older = (fact for row in rows if (fact := _fact(row, member_id)).ts < since)
+    entry.history.add_all(older)
     entry.contents.update(missing)
 
 

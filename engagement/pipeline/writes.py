@@ -102,6 +102,7 @@ def record_many(
         outcome.awarded += late.awarded
         outcome.levels += late.levels
         outcome.completed += late.completed
+        batch.keep_boards(connection, ruleset, kept)
         _snapshot(
             runtime,
             connection,

@@ -323,6 +323,35 @@ def test_a_snapshot_is_read_and_written_by_another_process(engine: Engagement) -
     assert _check_restored_states(engine) == 1
 
 
+def test_a_batch_writes_its_members_score_rows_into_their_snapshots(
+    engine: Engagement,
+) -> None:
+    """An import's snapshots hold the rows of the periods members act in next, so that
+    a process restoring one does not read the rows one by one."""
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    engine.record_many(
+        {
+            "key": f"s{n}",
+            "member": "alice",
+            "verb": "share",
+            "at": (MONDAY + timedelta(hours=3 * n)).isoformat(),
+            "channel": "linkedin",
+            "content": {"id": f"c{n}", "topics": ["ai"]},
+        }
+        for n in range(20)
+    )
+    ruleset = engine.active_rules()
+    with engine.database.connect() as connection:
+        pk, seq = connection.execute(
+            select(members.c.id, members.c.event_seq).where(members.c.member_id == "alice")
+        ).one()
+        restored = snapshots.restore(connection, pk, "alice", seq + 1, ruleset)
+    assert restored is not None
+    periods = ruleset.boards.periods((MONDAY + timedelta(hours=3 * 19)).timestamp())
+    assert set(restored.history.boards) == set(periods)
+    assert _check_restored_states(engine) == 1  # and they are the rows' content
+
+
 def test_a_snapshot_of_another_ruleset_version_is_never_used(
     engine: Engagement, tmp_path: Path
 ) -> None:
