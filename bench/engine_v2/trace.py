@@ -51,11 +51,22 @@ PURPOSES: tuple[tuple[str, str], ...] = (
     (r"FROM engagement_member_snapshots", "read the member's snapshot"),
     (r"member_seq > ", "the member's actions logged since the snapshot"),
     (r"JOIN engagement_members .*target = ", "kudos the member received since the snapshot"),
-    (r"\.at < .*content_id = ", "older actions on this content (outside the cached window)"),
+    (
+        r"\.at >= .+? OR engagement_actions\.scored_as_of >= ",
+        "a late action: the member's actions placed after it, to score again",
+    ),
     (r"\.at >= .*content_id = ", "the member's history from the log (window and this content)"),
+    (
+        r"member_pk = \S+ AND engagement_actions\.content_id (= |IN )",
+        "the member's actions on this content (the older ones join the cached window)",
+    ),
     (r"FROM engagement_badge_awards", "the member's badge awards (badge state)"),
     (r"FROM engagement_challenge_completions", "the member's challenge completions"),
     (r"^SELECT engagement_scores\.marks", "a score row's variety marks and points"),
+    (
+        r"^SELECT engagement_scores\.member_pk, engagement_scores\.period",
+        "a batch's members' score rows, kept for their next actions and snapshots",
+    ),
     (r"max\(engagement_actions\.id\)", "the received-kudos watermark stored in the snapshot"),
     (r"max\(engagement_actions\.at\)", "the member's latest `at`: is this action late?"),
     (
