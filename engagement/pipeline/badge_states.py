@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from engagement.badges.state import MemberState
 from engagement.badges.storage import load_states, restore_state
+from engagement.core.facts import Fact
 from engagement.core.periods import zone
 from engagement.exceptions import UnknownMemberError
 from engagement.pipeline import snapshots
@@ -176,3 +177,22 @@ def restored_state(
         received_since=received,
         awards=restored.awards,
     )
+
+
+class Repointing:
+    """Brings a member's state up to date with a late action (an ``apply`` for
+    :meth:`BadgeStates.state`): adds it, then gives the later actions it re-scored
+    their new points; :attr:`failed` if the state lacks one of them."""
+
+    __slots__ = ("fact", "failed", "repointed")
+
+    def __init__(self, fact: Fact, repointed: Sequence[tuple[int, int]]) -> None:
+        self.fact = fact
+        self.repointed = repointed
+        self.failed = False
+
+    def __call__(self, state: MemberState) -> None:
+        state.add_own(self.fact)
+        for seq, points in self.repointed:
+            if not state.repoint(seq, points):
+                self.failed = True

@@ -29,6 +29,7 @@ from engagement.pipeline import snapshots
 from engagement.pipeline.badge_states import (
     PERSON,
     BadgeStates,
+    Repointing,
     load_member_states,
     restored_state,
 )
@@ -77,7 +78,7 @@ class Recognition(BadgeStates):
         if catalogue.empty and not catalogue.levels:
             return outcome
         if repointed:
-            update = _Repointing(fact, repointed)
+            update = Repointing(fact, repointed)
             state = self.state(
                 connection, ruleset, person, after_commit, apply=update, restored=restored
             )
@@ -431,24 +432,6 @@ class Recognition(BadgeStates):
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-class _Repointing:
-    """Brings a member's state up to date with a late action: adds it, then gives the
-    later actions it re-scored their new points."""
-
-    __slots__ = ("fact", "failed", "repointed")
-
-    def __init__(self, fact: Fact, repointed: Sequence[tuple[int, int]]) -> None:
-        self.fact = fact
-        self.repointed = repointed
-        self.failed = False
-
-    def __call__(self, state: MemberState) -> None:
-        state.add_own(self.fact)
-        for seq, points in self.repointed:
-            if not state.repoint(seq, points):
-                self.failed = True
 
 
 def _adding(fact: Fact) -> Callable[[MemberState], None]:
