@@ -45,20 +45,23 @@ _SCORED_UNDER = (
     .where(ledger.c.action_id == actions.c.id, ledger.c.entry_kind != "revocation")
     .scalar_subquery()
 )
+_RESCORED_COLUMNS = (
+    *HISTORY_COLUMNS,
+    actions.c.id,
+    actions.c.key,
+    actions.c.tz,
+    actions.c.scored_as_of,
+    _SCORED_UNDER.label("scored_under"),
+)
+"""What re-scoring reads of each action: the fact, where it stands, and the ruleset
+version its points were set under."""
 _LATER_CONTENTS = select(actions.c.content_id).where(
     actions.c.member_pk == bindparam("pk"),
     bindparam("start") <= ORDER_AT,
     actions.c.content_id.is_not(None),
 )
 _MEMBER_LOG = (
-    select(
-        *HISTORY_COLUMNS,
-        actions.c.id,
-        actions.c.key,
-        actions.c.tz,
-        actions.c.scored_as_of,
-        _SCORED_UNDER.label("scored_under"),
-    )
+    select(*_RESCORED_COLUMNS)
     .where(
         actions.c.member_pk == bindparam("pk"),
         # What the rules read for the actions re-scored: their windows, which start
@@ -73,14 +76,7 @@ _MEMBER_LOG = (
     .order_by(*CANONICAL_ORDER)
 )
 _LATER = (
-    select(
-        *HISTORY_COLUMNS,
-        actions.c.id,
-        actions.c.key,
-        actions.c.tz,
-        actions.c.scored_as_of,
-        _SCORED_UNDER.label("scored_under"),
-    )
+    select(*_RESCORED_COLUMNS)
     .where(
         actions.c.member_pk == bindparam("pk"),
         # ``ORDER_AT >= start``, written so that the (member, at) index serves it:
@@ -126,8 +122,6 @@ class Rescored:
     """The steps of the new action scored in its place, when one was given."""
     entries: list[dict[str, Any]] = field(default_factory=list)
     """``rescore`` ledger entries for the actions whose points changed."""
-    changes: int = 0
-    """How many actions changed."""
     repointed: list[tuple[int, int]] = field(default_factory=list)
     """``(seq, points now)`` of each action whose points changed."""
 
@@ -305,7 +299,6 @@ def _score_in_order(
         after = int(fact.points)
         if after == before:
             continue
-        result.changes += 1
         result.repointed.append((fact.seq, after))
         boards.adjusted(member_pk, fact.ts, after - before)
         result.entries.append(

@@ -303,20 +303,23 @@ def _posts(engine: Engagement, count: int) -> None:
         )
 
 
+def _share(n: int) -> dict[str, Any]:
+    """Alice's ``n``-th share, of its own item, three hours after the previous one."""
+    return {
+        "key": f"s{n}",
+        "member": "alice",
+        "verb": "share",
+        "at": (MONDAY + timedelta(hours=3 * n)).isoformat(),
+        "channel": "linkedin",
+        "content": {"id": f"c{n}", "topics": ["ai"]},
+    }
+
+
 def test_a_snapshot_is_read_and_written_by_another_process(engine: Engagement) -> None:
     """A fresh engine (another process: nothing cached) starts from the snapshot."""
     engine.members.upsert("alice", timezone="Europe/Paris")
     for n in range(40):
-        engine.record(
-            {
-                "key": f"s{n}",
-                "member": "alice",
-                "verb": "share",
-                "at": (MONDAY + timedelta(hours=3 * n)).isoformat(),
-                "channel": "linkedin",
-                "content": {"id": f"c{n}", "topics": ["ai"]},
-            }
-        )
+        engine.record(_share(n))
     with engine.database.connect() as connection:
         seq = connection.execute(select(member_snapshots.c.seq)).scalar_one()
     assert 40 - snapshots.EVERY < seq <= 40  # written every EVERY actions
@@ -329,17 +332,7 @@ def test_a_batch_writes_its_members_score_rows_into_their_snapshots(
     """An import's snapshots hold the rows of the periods members act in next, so that
     a process restoring one does not read the rows one by one."""
     engine.members.upsert("alice", timezone="Europe/Paris")
-    engine.record_many(
-        {
-            "key": f"s{n}",
-            "member": "alice",
-            "verb": "share",
-            "at": (MONDAY + timedelta(hours=3 * n)).isoformat(),
-            "channel": "linkedin",
-            "content": {"id": f"c{n}", "topics": ["ai"]},
-        }
-        for n in range(20)
-    )
+    engine.record_many(_share(n) for n in range(20))
     ruleset = engine.active_rules()
     with engine.database.connect() as connection:
         pk, seq = connection.execute(
