@@ -9,7 +9,7 @@ period?", "was this channel already used this month?".  Each rule keeps its own
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -17,6 +17,8 @@ K = TypeVar("K", bound=Hashable)
 
 Series = dict[Hashable, tuple[list[float], list[float]]]
 """Per key, the sorted timestamps and their values: a :class:`TimeIndex`'s content."""
+Addition = tuple[Hashable, float, float]
+"""``(key, ts, value)``: a fact added to a :meth:`TimeIndex.deferred` index not yet unpacked."""
 
 
 class TimeIndex:
@@ -27,13 +29,16 @@ class TimeIndex:
     with a timestamp per action of the year, while one action reads a few of them.
     """
 
-    __slots__ = ("_pending", "_series")
-    _pending: tuple[bytes, Callable[[bytes], Series], list[tuple[Hashable, float, float]]] | None
+    __slots__ = ("_packed", "_pending", "_series")
+    _pending: tuple[bytes, Callable[[bytes], Series], list[Addition]] | None
     # A deferred index's packed form, how to unpack it and the adds meanwhile; or None.
+    _packed: bytes | None
+    # The packed form of the current content, while it is known (see ``pack``).
 
     def __init__(self) -> None:
         self._series: Series = {}
         self._pending = None
+        self._packed = None
 
     def __getattr__(self, name: str) -> Series:
         # Only called for a slot not set: ``_series`` of a deferred index, unpacked
@@ -55,6 +60,7 @@ class TimeIndex:
             # action being recorded mostly never reads: they stay packed.
             pending[2].append((key, ts, value))
             return
+        self._packed = None
         series = self._series.get(key)
         if series is None:
             self._series[key] = ([ts], [value])
@@ -70,6 +76,7 @@ class TimeIndex:
 
     def remove(self, key: Hashable, ts: float, value: float = 1.0) -> None:
         """Forget one fact; facts with the same time and value are interchangeable."""
+        self._packed = None
         times, values = self._series[key]
         index = bisect_left(times, ts)
         while values[index] != value:
@@ -84,6 +91,7 @@ class TimeIndex:
         rebuilt elsewhere (a snapshot) might lack it, and a wrong removal must not
         go unnoticed.
         """
+        self._packed = None
         series = self._series.get(key)
         if series is None:
             return False
@@ -126,6 +134,7 @@ class TimeIndex:
 
     def count_then_add(self, key: Hashable, ts: float, start: float, end: float) -> int:
         """``count(key, start, end)``, then ``add(key, ts)``."""
+        self._packed = None
         series = self._series.get(key)
         if series is None:
             self._series[key] = ([ts], [1.0])
@@ -146,6 +155,7 @@ class TimeIndex:
 
     def has_then_add(self, key: Hashable, ts: float, start: float, end: float) -> bool:
         """``has(key, start, end)``, then ``add(key, ts)``."""
+        self._packed = None
         series = self._series.get(key)
         if series is None:
             self._series[key] = ([ts], [1.0])
@@ -169,6 +179,8 @@ class TimeIndex:
         ``add_at``, every key is then added at that time (a key listed twice is
         answered twice before either is added).  One call for a fact's many keys."""
         series = self._series
+        if add_at is not None:
+            self._packed = None
         unseen: list[K] = []
         for key in keys:
             held = series.get(key)
@@ -196,6 +208,7 @@ class TimeIndex:
 
     def ever_then_add(self, key: Hashable, ts: float) -> int:
         """``ever(key)``, then ``add(key, ts)``."""
+        self._packed = None
         series = self._series.get(key)
         if series is None:
             self._series[key] = ([ts], [1.0])
@@ -244,6 +257,7 @@ class TimeIndex:
 
     def prune(self, before: float) -> None:
         """Forget the facts with ``ts < before`` (a key left with none is dropped)."""
+        self._packed = None
         series = self._series
         for key in list(series):
             times, values = series[key]
@@ -273,17 +287,51 @@ class TimeIndex:
         return index
 
     @classmethod
-    def deferred(cls, packed: bytes, unpack: Callable[[bytes], Series]) -> TimeIndex:
-        """An index whose content is ``unpack(packed)``, unpacked when first used.
+    def deferred(
+        cls,
+        packed: bytes,
+        unpack: Callable[[bytes], Series],
+        added: Iterable[Addition] = (),
+    ) -> TimeIndex:
+        """An index whose content is ``unpack(packed)`` plus the facts ``added`` (in
+        order), unpacked when first used.
 
         ``unpack`` runs at that first use, so an error in it surfaces then.
         """
         index = cls.__new__(cls)
-        index._pending = (packed, unpack, [])
+        index._pending = (packed, unpack, list(added))
+        index._packed = None
         return index
 
     def packed(self) -> bytes | None:
-        """The packed form of a :meth:`deferred` index unchanged since (so still equal
-        to its content), else ``None``."""
+        """The index's packed form, if known and still equal to its content: a
+        :meth:`deferred` index unchanged since, or one :meth:`pack` packed and nothing
+        changed since; else ``None``."""
         pending = self._pending
-        return pending[0] if pending is not None and not pending[2] else None
+        if pending is not None:
+            return pending[0] if not pending[2] else None
+        return self._packed
+
+    def pack(self, dump: Callable[[Series], bytes]) -> bytes:
+        """The index's content as ``dump`` packs it, kept until the index changes.
+
+        A snapshot writes every index of a member, and most of them have not changed
+        since the last one (an action touches a few): those are not packed again.
+        ``dump`` must be the same function every time (the snapshots' marshal).
+        """
+        packed = self.packed()
+        if packed is None:
+            packed = dump(self._series)
+            if self._pending is None:
+                self._packed = packed
+        return packed
+
+    def unread(self) -> tuple[bytes, list[Addition]] | None:
+        """A :meth:`deferred` index never read: its packed form and the facts added
+        since (``(key, ts, value)``, in order); ``None`` once it has been unpacked.
+
+        Together they are the index's content, so a snapshot can store the pair as it
+        is instead of unpacking the index to merge a few additions.
+        """
+        pending = self._pending
+        return (pending[0], pending[2]) if pending is not None else None

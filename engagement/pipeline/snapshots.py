@@ -37,7 +37,7 @@ from engagement.badges.storage import KnownAwards
 from engagement.core.facts import Fact
 from engagement.core.history import MemberHistory
 from engagement.core.periods import zone
-from engagement.core.timeindex import TimeIndex
+from engagement.core.timeindex import Addition, TimeIndex
 from engagement.leaderboards.book import marks_of
 from engagement.rules.ruleset import Ruleset
 from engagement.storage.history_cache import CachedHistory
@@ -45,14 +45,18 @@ from engagement.storage.prepared import PreparedCache
 from engagement.storage.rows import HISTORY_COLUMNS, NOT_REVOKED, fact_from_row
 from engagement.storage.tables import actions, member_snapshots, members
 
-FORMAT = 4_200 + marshal.version
+FORMAT = 4_300 + marshal.version
 """The payload's layout (ours, and marshal's own version): another format is ignored.
 4_000: each index packed on its own, held awards kept; 4_100: the personal-words rule
 keeps template codes, not fingerprints, in its index; 4_200: badge states keep the
-member's comment templates, and kudos received index the thanks given back."""
+member's comment templates, and kudos received index the thanks given back; 4_300: an
+index restored and not read since is stored as read, with the facts added to it."""
 EVERY = 16
 """Default number of a member's actions between two snapshots: at most this many
 actions are read and re-indexed on top of a snapshot."""
+CARRIED = 64
+"""At most this many facts added to an unread index are stored beside its packed form
+(see :func:`_packed`); past it, the index is unpacked and packed again with them."""
 TRIM_STEP = 7 * 86_400.0
 """Seconds: a stored history keeps this much more than the rules' windows read, and
 is trimmed again once it holds that much more (so most snapshots write back the
@@ -272,18 +276,36 @@ def trim(entry: CachedHistory, ruleset: Ruleset, latest: Fact) -> None:
     entry.since = horizon
 
 
-def _packed(index: TimeIndex) -> bytes:
+Stored = bytes | tuple[bytes, list[Addition]]
+"""An index in the payload: packed, or packed with the facts added since it was."""
+
+
+def _packed(index: TimeIndex) -> Stored:
     """An index for the payload, packed on its own so that a restore unpacks only the
-    indexes an action uses (:meth:`TimeIndex.deferred`); an index restored and not
-    used since is written back as it was read.  marshal writes a repeated float (the
-    1s of counts) as a reference, and reads the lists back with no Python loop per
-    key, which matters for indexes with a key per content or colleague."""
-    packed = index.packed()
-    return marshal.dumps(index.series()) if packed is None else packed
+    indexes an action uses (:meth:`TimeIndex.deferred`).  marshal writes a repeated
+    float (the 1s of counts) as a reference, and reads the lists back with no Python
+    loop per key, which matters for indexes with a key per content or colleague.
+
+    An index unchanged since it was last packed is not packed again
+    (:meth:`TimeIndex.pack`).  One restored and not read since is written back as it
+    was read, with the facts added to it meanwhile (a restore adds the member's
+    actions since the snapshot to every index their goals feed, but an action reads
+    only a few): so a snapshot written by a process that restored the member unpacks
+    only what the action read.  Unpacking the others to merge a few additions was two
+    thirds of the cost of writing such a snapshot (docs/performance.md).
+    """
+    unread = index.unread()
+    if unread is None or len(unread[1]) > CARRIED:
+        return index.pack(marshal.dumps)
+    packed, added = unread
+    return (packed, added) if added else packed
 
 
-def _index(packed: bytes) -> TimeIndex:
-    return TimeIndex.deferred(packed, marshal.loads)
+def _index(stored: Stored) -> TimeIndex:
+    if isinstance(stored, bytes):
+        return TimeIndex.deferred(stored, marshal.loads)
+    packed, added = stored
+    return TimeIndex.deferred(packed, marshal.loads, added)
 
 
 @lru_cache(maxsize=4)

@@ -12,6 +12,7 @@ marks as a rebuild from the database.
 
 from __future__ import annotations
 
+import marshal
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -435,3 +436,29 @@ def test_trimmed_snapshots_score_a_year_as_a_rebuild_does(
             since = connection.execute(select(member_snapshots.c.seq)).scalar_one()
         assert since > 200
         assert _check_restored_states(snapshotting) == 1
+
+
+def test_indexes_a_restore_did_not_read_are_stored_with_the_facts_added_since(
+    engine: Engagement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that restored a member writes back the indexes its action did not
+    read as it read them, with the facts added to them since (at most ``CARRIED``),
+    instead of unpacking them; restoring that gives what a rebuild gives."""
+    monkeypatch.setattr(snapshots, "CARRIED", 3)
+    engine.members.upsert("alice", timezone="Europe/Paris")
+    verbs = ("share", "post", "read", "share", "share", "post")
+    with Engagement(engine.database, history_cache_size=0, snapshot_every=2) as cold:
+        for n in range(36):
+            action = _share(n)
+            action["verb"] = verbs[n % len(verbs)]
+            if action["verb"] == "post":
+                del action["content"]
+            cold.record(action)
+        with cold.database.connect() as connection:
+            state = connection.execute(select(member_snapshots.c.state)).scalar_one()
+        _, _, scoring, _, badges = marshal.loads(state)
+        stored = [*scoring.values(), *badges[1].values()]
+        carried = [added for each in stored if isinstance(each, tuple) for added in [each[1]]]
+        assert carried, "every index was unpacked to be written"
+        assert all(0 < len(added) <= 3 for added in carried)
+        assert _check_restored_states(cold) == 1
